@@ -1,0 +1,48 @@
+"""The victim identification checklist as data, and the one engine that judges it.
+
+Pure Python: no Flask, SQLAlchemy, Twilio or other project imports (a test enforces it).
+"""
+from .engine import (
+    TIERS,
+    AnswerError,
+    Result,
+    asked_questions,
+    can_change,
+    effective_answers,
+    is_asked,
+    is_minor,
+    next_question,
+    previous_question,
+    progress,
+    score,
+    validate_answer,
+    validate_answers,
+)
+from .loader import DefinitionError, available_versions, current_version, load, load_file, load_places
+from .model import INDICATOR_VALUES, Question, Questionnaire
+
+__all__ = [
+    "TIERS",
+    "AnswerError",
+    "DefinitionError",
+    "INDICATOR_VALUES",
+    "Question",
+    "Questionnaire",
+    "Result",
+    "asked_questions",
+    "available_versions",
+    "can_change",
+    "current_version",
+    "effective_answers",
+    "is_asked",
+    "is_minor",
+    "load",
+    "load_file",
+    "load_places",
+    "next_question",
+    "previous_question",
+    "progress",
+    "score",
+    "validate_answer",
+    "validate_answers",
+]

@@ -1,0 +1,494 @@
+"""The one scoring engine: which question comes next, whether an answer is valid, and how
+a set of answers is judged against the act / means / purpose definition.
+
+Answers are a mapping ``code -> value`` in canonical form: ``"yes"``, ``"no"``,
+``"unknown"``, ``"refused"`` for indicators, an ``int`` (or ``"unknown"``) for age, an
+option value for choices. A code missing from the mapping was not asked: it adds nothing
+and is not read as ``unknown``. Answers to questions whose condition no longer holds (the
+screener went back and changed the age, say) are ignored.
+"""
+from __future__ import annotations
+
+import json
+
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any, Iterable, Mapping
+
+from .model import INDICATOR_VALUES, SCORED_ELEMENTS, Condition, Question, Questionnaire
+
+TIERS = ("not_screened", "likely_victim", "possible_victim", "exploited_migrant", "not_indicated")
+# Higher is more serious; used to explain, never to decide.
+TIER_RANK = {"not_screened": -1, "not_indicated": 0, "exploited_migrant": 1, "possible_victim": 2, "likely_victim": 3}
+UNSURE = ("unknown", "refused")
+# Questions the SMS channel asks even when they cannot change the tier: referral and
+# safety depend on them.
+ALWAYS_ASKED_SECTIONS = ("opening", "urgent", "profile")
+
+
+class AnswerError(ValueError):
+    """An answer the engine cannot accept: unknown code or invalid value."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+# --- answers -------------------------------------------------------------------------
+
+
+def validate_answer(q: Questionnaire, code: str, value: Any) -> str | int:
+    """Return the canonical form of ``value`` for question ``code`` or raise AnswerError.
+
+    Accepts canonical values only (channels translate Khmer words and digits first, see
+    :mod:`questionnaires.replies`); integers may come as strings of ASCII digits.
+    """
+    if not q.has(code):
+        raise AnswerError(code, "unknown question code")
+    question = q.question(code)
+    if question.type == "integer":
+        return _validate_integer(question, value)
+    if not isinstance(value, str):
+        raise AnswerError(code, f"invalid answer {_show(value)}")
+    if question.type == "country":
+        upper = value.upper()
+        if upper in q.countries:
+            return upper
+        if value in question.option_values():
+            return value
+        raise AnswerError(code, f"invalid answer {_show(value)} (expected an ISO 3166 alpha-2 country code)")
+    if question.type == "province":
+        if q.places.province(value) or value in question.option_values():
+            return value
+        raise AnswerError(code, f"invalid answer {_show(value)} (expected a province code)")
+    if value in question.option_values():
+        return value
+    allowed = ", ".join(question.option_values())
+    raise AnswerError(code, f"invalid answer {_show(value)} (expected one of {allowed})")
+
+
+def _validate_integer(question: Question, value: Any) -> int | str:
+    if value == "unknown" and question.allow_unknown:
+        return "unknown"
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or not (question.minimum <= number <= question.maximum):
+        expected = f"a whole number from {question.minimum} to {question.maximum}"
+        if question.allow_unknown:
+            expected += " or unknown"
+        raise AnswerError(question.code, f"invalid answer {_show(value)} (expected {expected})")
+    return number
+
+
+def validate_answers(q: Questionnaire, answers: Mapping[str, Any]) -> dict[str, str | int]:
+    """Validate a whole answer set; the first problem raises AnswerError."""
+    if not isinstance(answers, Mapping):
+        raise AnswerError("answers", "must be an object mapping codes to answers")
+    return {code: validate_answer(q, code, value) for code, value in answers.items()}
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --- asking ---------------------------------------------------------------------------
+
+
+def is_minor(q: Questionnaire, answers: Mapping[str, Any]) -> bool:
+    """Minor when age < 18, or age unknown and the person may be under 18 (presumption)."""
+    age = answers.get("age")
+    if isinstance(age, int):
+        return age < q.scoring.minor_age
+    return age == "unknown" and answers.get("age_maybe_minor") == "yes"
+
+
+def minority_known(answers: Mapping[str, Any]) -> bool:
+    age = answers.get("age")
+    return isinstance(age, int) or (age == "unknown" and "age_maybe_minor" in answers)
+
+
+def _holds(q: Questionnaire, condition: Condition, answers: Mapping[str, Any]) -> bool:
+    if condition.kind == "all":
+        return all(_holds(q, part, answers) for part in condition.parts)
+    if condition.kind == "any":
+        return any(_holds(q, part, answers) for part in condition.parts)
+    if condition.kind == "minor":
+        return is_minor(q, answers) == condition.minor
+    value = answers.get(condition.code)
+    if condition.op == "answered":
+        return condition.code in answers
+    return value is not None and str(value) in condition.values
+
+
+def is_asked(q: Questionnaire, question: Question, answers: Mapping[str, Any]) -> bool:
+    """Whether ``question`` is part of this screening given the answers so far."""
+    if question.code != "consent" and answers.get("consent") != "yes":
+        return False
+    return question.when is None or _holds(q, question.when, answers)
+
+
+def effective_answers(q: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers that count: those to questions still asked, in questionnaire order."""
+    kept: dict[str, Any] = {}
+    for question in q.questions:
+        if question.code in answers and is_asked(q, question, kept):
+            kept[question.code] = answers[question.code]
+    return kept
+
+
+def asked_questions(q: Questionnaire, answers: Mapping[str, Any]) -> list[Question]:
+    """The questions this screening asks, as far as the answers so far tell."""
+    kept = effective_answers(q, answers)
+    return [question for question in q.questions if is_asked(q, question, kept)]
+
+
+def next_question(
+    q: Questionnaire, answers: Mapping[str, Any], *, skip_unneeded: bool = False
+) -> Question | None:
+    """The first asked question without an answer, or None when the screening is done.
+
+    With ``skip_unneeded`` (the SMS and USSD channels), indicator questions that cannot
+    change the tier are skipped; opening, urgent and profile questions are always asked.
+    """
+    kept = effective_answers(q, answers)
+    needed = can_change(q, kept) if skip_unneeded else None
+    for question in q.questions:
+        if question.code in kept or not is_asked(q, question, kept):
+            continue
+        if needed is not None and question.section not in ALWAYS_ASKED_SECTIONS and question.code not in needed:
+            continue
+        return question
+    return None
+
+
+def previous_question(q: Questionnaire, answers: Mapping[str, Any], current: str | None) -> Question | None:
+    """The asked question before ``current`` (or the last answered one when done)."""
+    asked = [question for question in asked_questions(q, answers) if question.code in answers]
+    codes = [question.code for question in asked]
+    if current in codes:
+        index = codes.index(current)
+        return asked[index - 1] if index > 0 else None
+    return asked[-1] if asked else None
+
+
+def progress(q: Questionnaire, answers: Mapping[str, Any]) -> tuple[int, int]:
+    """(number of the current question, questions asked in all so far): "7 of 23"."""
+    asked = asked_questions(q, answers)
+    kept = effective_answers(q, answers)
+    done = sum(1 for question in asked if question.code in kept)
+    return min(done + 1, len(asked)), len(asked)
+
+
+# --- scoring --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a ``yes`` to one indicator adds, for this person."""
+
+    act: bool = False
+    means: int = 0
+    purpose: int = 0
+    red_flag: bool = False
+    child_context: bool = False
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Everything the tier depends on. ``*_hyp`` read unknown/refused as yes (rule 3f)."""
+
+    act: bool = False
+    act_hyp: bool = False
+    means: int = 0
+    means_hyp: int = 0
+    purpose: int = 0
+    purpose_hyp: int = 0
+    red_flag: bool = False
+    child_context: bool = False
+
+    def add(self, effect: Effect, answer: str, cap: int | None = None) -> "Tally":
+        if answer not in ("yes",) + UNSURE:
+            return self
+
+        def plus(points: int, extra: int) -> int:
+            total = points + extra
+            return min(total, cap) if cap is not None else total
+
+        hyp = replace(
+            self,
+            act_hyp=self.act_hyp or effect.act,
+            means_hyp=plus(self.means_hyp, effect.means),
+            purpose_hyp=plus(self.purpose_hyp, effect.purpose),
+        )
+        if answer != "yes":
+            return hyp
+        return replace(
+            hyp,
+            act=self.act or effect.act,
+            means=plus(self.means, effect.means),
+            purpose=plus(self.purpose, effect.purpose),
+            red_flag=self.red_flag or effect.red_flag,
+            child_context=self.child_context or effect.child_context,
+        )
+
+
+def effect_of(q: Questionnaire, question: Question, minor: bool) -> Effect | None:
+    """The effect of a ``yes`` to ``question``, or None when it cannot count."""
+    if not question.is_indicator or (question.minor_only and not minor):
+        return None
+    points = {"act": 0, "means": 0, "purpose": 0}
+    strength = question.strength_minor if minor and question.strength_minor else question.strength
+    if question.element in ("means", "purpose"):
+        points[question.element] += q.weight(strength)
+    if question.also_element in ("means", "purpose"):
+        points[question.also_element] += q.weight(question.also_strength)
+    effect = Effect(
+        act="act" in (question.element, question.also_element),
+        means=points["means"],
+        purpose=points["purpose"],
+        red_flag=question.code in q.scoring.red_flags,
+        child_context=question.element == "child_context",
+    )
+    return effect if effect != Effect() else None
+
+
+def level(q: Questionnaire, points: int) -> str:
+    if points >= q.scoring.met:
+        return "met"
+    return "partial" if points >= q.scoring.partial else "none"
+
+
+def decide(q: Questionnaire, tally: Tally, minor: bool) -> tuple[str, tuple[str, ...]]:
+    """The tier, and the tier rules of the spec that hold (for the explanation)."""
+    met = q.scoring.met
+    partial = q.scoring.partial
+    if tally.act and tally.purpose >= met and (tally.means >= met or minor):
+        return "likely_victim", ("2",)
+    rules = []
+    if tally.act and tally.means >= met:
+        rules.append("3a")
+    if tally.means >= met and tally.purpose >= met:
+        rules.append("3b")
+    if tally.act and tally.means >= partial and tally.purpose >= partial:
+        rules.append("3c")
+    if tally.red_flag:
+        rules.append("3d")
+    if minor and (tally.act or tally.purpose >= partial or tally.child_context):
+        rules.append("3e")
+    if tally.act_hyp and tally.purpose_hyp >= met and (tally.means_hyp >= met or minor):
+        rules.append("3f")
+    if rules:
+        return "possible_victim", tuple(rules)
+    if not minor and tally.purpose >= partial:
+        return "exploited_migrant", ("4",)
+    return "not_indicated", ("5",)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    element: str
+    strength: str | None
+    points: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "element": self.element, "strength": self.strength, "points": self.points}
+
+
+@dataclass(frozen=True)
+class ElementResult:
+    level: str
+    points: int
+    indicators: tuple[str, ...] = ()
+
+    def to_dict(self, with_points: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {"level": self.level}
+        if with_points:
+            data["points"] = self.points
+        data["indicators"] = list(self.indicators)
+        return data
+
+
+@dataclass(frozen=True)
+class Result:
+    tier: str
+    elements: Mapping[str, ElementResult]
+    flags: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    rules: tuple[str, ...]
+    questionnaire_version: int
+    smuggling: tuple[str, ...] = field(default=())
+    unsure: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tier": self.tier,
+            "elements": {
+                name: element.to_dict(with_points=name != "act") for name, element in self.elements.items()
+            },
+            "flags": list(self.flags),
+            "reasons": [reason.to_dict() for reason in self.reasons],
+            "rules": list(self.rules),
+            "smuggling_indicators": list(self.smuggling),
+            "unsure": list(self.unsure),
+            "questionnaire_version": self.questionnaire_version,
+        }
+
+
+def score(q: Questionnaire, answers: Mapping[str, Any]) -> Result:
+    """Judge a set of (validated, canonical) answers. Pure: same answers, same result."""
+    if answers.get("consent") != "yes":
+        empty = {name: ElementResult("none", 0) for name in SCORED_ELEMENTS}
+        return Result("not_screened", empty, (), (), ("1",), q.version)
+
+    kept = effective_answers(q, answers)
+    minor = is_minor(q, kept)
+    tally = Tally()
+    reasons: list[Reason] = []
+    counted: dict[str, list[str]] = {name: [] for name in SCORED_ELEMENTS}
+    unsure: list[str] = []
+    for question in q.indicators():
+        answer = kept.get(question.code)
+        effect = effect_of(q, question, minor)
+        if effect is None or answer is None:
+            continue
+        tally = tally.add(effect, answer)
+        if answer in UNSURE and question.is_scored:
+            unsure.append(question.code)
+        if answer == "yes":
+            reasons.extend(_reasons(q, question, effect, minor))
+            for element in SCORED_ELEMENTS:
+                if element in (question.element, question.also_element):
+                    counted[element].append(question.code)
+
+    tier, rules = decide(q, tally, minor)
+    elements = {
+        "act": ElementResult("met" if tally.act else "none", sum(1 for r in reasons if r.element == "act"), tuple(counted["act"])),
+        "means": ElementResult(level(q, tally.means), tally.means, tuple(counted["means"])),
+        "purpose": ElementResult(level(q, tally.purpose), tally.purpose, tuple(counted["purpose"])),
+    }
+    smuggling = tuple(
+        question.code for question in q.indicators() if question.element == "smuggling" and kept.get(question.code) == "yes"
+    )
+    flags = _flags(q, kept, minor, tier, rules, smuggling)
+    return Result(tier, elements, flags, tuple(reasons), rules, q.version, smuggling, tuple(unsure))
+
+
+def _reasons(q: Questionnaire, question: Question, effect: Effect, minor: bool) -> list[Reason]:
+    strength = question.strength_minor if minor and question.strength_minor else question.strength
+    reasons = []
+    if question.element == "act":
+        reasons.append(Reason(question.code, "act", None, 0))
+    elif question.element in ("means", "purpose"):
+        reasons.append(Reason(question.code, question.element, strength, q.weight(strength)))
+    elif question.element == "child_context":
+        reasons.append(Reason(question.code, "child_context", None, 0))
+    if question.also_element:
+        reasons.append(
+            Reason(question.code, question.also_element, question.also_strength, q.weight(question.also_strength))
+        )
+    return reasons
+
+
+def _flags(
+    q: Questionnaire,
+    answers: Mapping[str, Any],
+    minor: bool,
+    tier: str,
+    rules: Iterable[str],
+    smuggling: tuple[str, ...],
+) -> tuple[str, ...]:
+    flags = set()
+    if any(answers.get(code) == "yes" for code in ("U1", "U2")):
+        flags.add("urgent")
+    if minor:
+        flags.add("minor")
+    if answers.get("age") == "unknown":
+        flags.add("age_unknown")
+    if tier == "possible_victim" and "3f" in rules:
+        flags.add("incomplete")
+    if smuggling:
+        flags.add("smuggling_indicators")
+    nationality = answers.get("nationality")
+    country = answers.get("exploitation_country")
+    if nationality not in (None, "unknown") and nationality != "KH":
+        flags.add("foreign_national")
+    trafficking_type = trafficking_type_of(nationality, country)
+    if trafficking_type:
+        flags.add(trafficking_type)
+    return tuple(sorted(flags))
+
+
+def trafficking_type_of(nationality: Any, country: Any) -> str | None:
+    if nationality in (None, "unknown") or country in (None, "none", "unknown"):
+        return None
+    if nationality == "KH":
+        return "internal" if country == "KH" else "outflow"
+    return "inflow" if country == "KH" else None
+
+
+# --- what can still matter --------------------------------------------------------------
+
+
+def can_change(q: Questionnaire, answers: Mapping[str, Any]) -> frozenset[str]:
+    """Codes of unanswered questions whose answer could still change the tier.
+
+    Exact for indicator questions: a question is listed when some way of answering the
+    other open questions leaves the tier depending on this one. Until consent and the
+    person's minority are known, every open question is listed (they change everything).
+    """
+    kept = effective_answers(q, answers)
+    open_questions = [question for question in q.questions if question.code not in kept and is_asked(q, question, kept)]
+    if kept.get("consent") != "yes" or not minority_known(kept):
+        return frozenset(question.code for question in open_questions)
+    minor = is_minor(q, kept)
+    cap = q.scoring.met
+    base = Tally()
+    for question in q.indicators():
+        effect = effect_of(q, question, minor)
+        if effect is not None and question.code in kept:
+            base = base.add(effect, kept[question.code], cap)
+    effects = {}
+    for question in open_questions:
+        effect = effect_of(q, question, minor)
+        if effect is not None:
+            effects[question.code] = effect
+    if decide(q, base, minor)[0] == "likely_victim":
+        return frozenset()  # the top tier; more answers can only add
+    groups: dict[Effect, int] = {}
+    for effect in effects.values():
+        groups[effect] = groups.get(effect, 0) + 1
+    mattering = set()
+    for effect in set(effects.values()):
+        others = dict(groups)
+        others[effect] -= 1
+        if _matters(q, base, minor, cap, effect, _freeze(others)):
+            mattering.update(code for code, e in effects.items() if e == effect)
+    return frozenset(mattering)
+
+
+def _freeze(groups: dict[Effect, int]) -> tuple[tuple[Effect, int], ...]:
+    # Beyond 2 * cap answers of the same kind nothing more can be reached (points cap).
+    return tuple(sorted(((e, min(n, 8)) for e, n in groups.items() if n > 0), key=repr))
+
+
+def _matters(q: Questionnaire, base: Tally, minor: bool, cap: int, effect: Effect, others) -> bool:
+    for state in _reachable(base, cap, others):
+        tier = decide(q, state, minor)[0]
+        for answer in ("yes", "unknown"):
+            if decide(q, state.add(effect, answer, cap), minor)[0] != tier:
+                return True
+    return False
+
+
+@lru_cache(maxsize=512)
+def _reachable(base: Tally, cap: int, others: tuple[tuple[Effect, int], ...]) -> frozenset[Tally]:
+    """Every tally the open questions in ``others`` can lead to from ``base``."""
+    states = {base}
+    for effect, count in others:
+        for _ in range(count):
+            states = {state.add(effect, answer, cap) for state in states for answer in ("yes", "no", "unknown")}
+    return frozenset(states)

@@ -1,0 +1,380 @@
+"""Load and validate questionnaire definitions.
+
+Every problem is reported as :class:`DefinitionError` naming the file and, where there is
+one, the question, so a translator who breaks the file learns exactly where.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel import Locale
+
+from .model import (
+    ELEMENTS,
+    LANGUAGES,
+    QUESTION_TYPES,
+    SCORED_ELEMENTS,
+    SECTIONS,
+    INDICATOR_VALUES,
+    Condition,
+    Crossing,
+    Option,
+    Places,
+    Province,
+    Question,
+    Questionnaire,
+    Scoring,
+    Text,
+)
+
+DEFINITIONS = Path(__file__).parent / "definitions"
+PLACES_FILE = DEFINITIONS / "places.yaml"
+_VERSION_FILE = re.compile(r"^v(\d+)\.yaml$")
+# Regions, groupings and private-use codes Babel lists that are not countries.
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
+
+
+class DefinitionError(ValueError):
+    """A questionnaire or places file is broken; the message says where and why."""
+
+    def __init__(self, source: str, message: str, code: str | None = None):
+        where = f"{source}: question {code!r}" if code else source
+        super().__init__(f"{where}: {message}")
+        self.source = source
+        self.code = code
+
+
+@functools.lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes, from Babel's CLDR data (no hand-kept list)."""
+    territories = Locale.parse("en").territories
+    return frozenset(
+        code for code in territories if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    )
+
+
+def available_versions(directory: Path = DEFINITIONS) -> list[int]:
+    found = []
+    for path in directory.glob("v*.yaml"):
+        match = _VERSION_FILE.match(path.name)
+        if match:
+            found.append(int(match.group(1)))
+    return sorted(found)
+
+
+def current_version(directory: Path = DEFINITIONS) -> int:
+    versions = available_versions(directory)
+    if not versions:
+        raise DefinitionError(str(directory), "no questionnaire definition (v<N>.yaml) found")
+    return versions[-1]
+
+
+@functools.lru_cache(maxsize=8)
+def load(version: int | None = None, directory: Path = DEFINITIONS) -> Questionnaire:
+    """The questionnaire of ``version`` (default: the newest), validated and cached."""
+    if version is None:
+        version = current_version(directory)
+    path = directory / f"v{version}.yaml"
+    if not path.exists():
+        raise DefinitionError(str(path), f"questionnaire version {version} does not exist")
+    return load_file(path, places=load_places(directory / "places.yaml"))
+
+
+@functools.lru_cache(maxsize=4)
+def load_places(path: Path = PLACES_FILE) -> Places:
+    raw = _read_yaml(path)
+    source = path.name
+    provinces = []
+    seen: set[str] = set()
+    for entry in _list(raw, "provinces", source):
+        code = _str(entry, "code", source)
+        if code in seen:
+            raise DefinitionError(source, f"duplicate province code {code!r}")
+        seen.add(code)
+        provinces.append(
+            Province(
+                code=code,
+                iso=_str(entry, "iso", source),
+                name=_text(entry, "name", source, code),
+                centroid=_point(entry, "centroid", source, code),
+            )
+        )
+    crossings = []
+    for entry in raw.get("crossings") or []:
+        code = _str(entry, "code", source)
+        province = _str(entry, "province", source)
+        if province not in seen:
+            raise DefinitionError(source, f"crossing {code!r} names unknown province {province!r}")
+        crossings.append(
+            Crossing(
+                code=code,
+                name=_text(entry, "name", source, code),
+                province=province,
+                point=_point(entry, "point", source, code),
+                neighbour=_str(entry, "neighbour", source),
+            )
+        )
+    return Places(tuple(provinces), tuple(crossings), str(raw.get("sources") or ""))
+
+
+def load_file(path: Path | str, places: Places | None = None) -> Questionnaire:
+    path = Path(path)
+    raw = _read_yaml(path)
+    return parse(raw, source=path.name, places=places or load_places())
+
+
+def parse(raw: Any, source: str, places: Places) -> Questionnaire:
+    if not isinstance(raw, dict):
+        raise DefinitionError(source, "the file must hold a mapping at the top level")
+    version = raw.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise DefinitionError(source, "'version' must be a positive integer")
+    match = _VERSION_FILE.match(source)
+    if match and int(match.group(1)) != version:
+        raise DefinitionError(source, f"'version' is {version} but the file name says {match.group(1)}")
+
+    scoring = _scoring(raw.get("scoring"), source)
+    labels_raw = raw.get("answer_labels")
+    if not isinstance(labels_raw, dict) or set(labels_raw) != set(INDICATOR_VALUES):
+        raise DefinitionError(source, f"'answer_labels' must have exactly the keys {', '.join(INDICATOR_VALUES)}")
+    answer_labels = {k: _text(v, "label", source) for k, v in labels_raw.items()}
+    answer_short = {k: _text(v, "short", source) for k, v in labels_raw.items()}
+
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(_list(raw, "questions", source)):
+        if not isinstance(entry, dict) or not isinstance(entry.get("code"), str):
+            raise DefinitionError(source, f"question #{index + 1} has no 'code'")
+        code = entry["code"]
+        if code in seen:
+            raise DefinitionError(source, "duplicate code", code)
+        question = _question(entry, source, seen, scoring, places)
+        seen.add(code)
+        questions.append(question)
+
+    if not questions or questions[0].code != "consent" or questions[0].type != "consent":
+        raise DefinitionError(source, "the first question must be 'consent' of type consent")
+    for flag in scoring.red_flags:
+        if flag not in seen:
+            raise DefinitionError(source, f"red flag {flag!r} is not a question code")
+    for required in ("age", "age_maybe_minor"):
+        if required not in seen:
+            raise DefinitionError(source, f"the question {required!r} is required to decide minority")
+
+    return Questionnaire(
+        version=version,
+        title=_text(raw, "title", source),
+        answer_labels=answer_labels,
+        answer_short=answer_short,
+        scoring=scoring,
+        questions=tuple(questions),
+        places=places,
+        countries=country_codes(),
+        source=source,
+    )
+
+
+def _question(entry: dict, source: str, earlier: set[str], scoring: Scoring, places: Places) -> Question:
+    code = entry["code"]
+
+    def fail(message: str) -> DefinitionError:
+        return DefinitionError(source, message, code)
+
+    qtype = entry.get("type")
+    if qtype not in QUESTION_TYPES:
+        raise fail(f"unknown type {qtype!r} (expected one of {', '.join(QUESTION_TYPES)})")
+    section = entry.get("section")
+    if section not in SECTIONS:
+        raise fail(f"unknown section {section!r}")
+
+    element = entry.get("element")
+    strength = entry.get("strength")
+    strength_minor = entry.get("strength_minor")
+    if qtype == "indicator":
+        if element not in ELEMENTS:
+            raise fail(f"unknown element {element!r} (expected one of {', '.join(ELEMENTS)})")
+        if element in ("means", "purpose") and strength not in scoring.strengths:
+            raise fail(f"element {element} needs a strength from {', '.join(scoring.strengths)}")
+    elif element is not None:
+        raise fail(f"only indicator questions have an element, not type {qtype}")
+    for name, value in (("strength", strength), ("strength_minor", strength_minor)):
+        if value is not None and value not in scoring.strengths:
+            raise fail(f"unknown {name} {value!r}")
+
+    also = entry.get("also")
+    also_element = also_strength = None
+    if also is not None:
+        if not isinstance(also, dict) or also.get("element") not in SCORED_ELEMENTS:
+            raise fail("'also' must name a scored element (act, means, purpose)")
+        also_element = also["element"]
+        also_strength = also.get("strength")
+        if also_element != "act" and also_strength not in scoring.strengths:
+            raise fail(f"'also' needs a strength from {', '.join(scoring.strengths)}")
+
+    options: tuple[Option, ...] = ()
+    if qtype == "choice":
+        options = _options(entry.get("options"), source, code, "options")
+        if not options:
+            raise fail("a choice question needs 'options'")
+    elif qtype in ("country", "province"):
+        options = _options(entry.get("extra") or [], source, code, "extra")
+    elif "options" in entry:
+        raise fail(f"type {qtype} takes no 'options'")
+
+    minimum = maximum = None
+    if qtype == "integer":
+        minimum, maximum = entry.get("min"), entry.get("max")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (minimum, maximum)) or minimum > maximum:
+            raise fail("an integer question needs integer 'min' <= 'max'")
+
+    when = _condition(entry["when"], source, code, earlier) if "when" in entry else None
+
+    help_text = _text(entry, "help", source, code) if "help" in entry else None
+    return Question(
+        code=code,
+        type=qtype,
+        section=section,
+        text=_text(entry, "text", source, code),
+        sms=_text(entry, "sms", source, code),
+        ussd=_text(entry, "ussd", source, code),
+        help=help_text,
+        element=element,
+        strength=strength,
+        strength_minor=strength_minor,
+        also_element=also_element,
+        also_strength=also_strength,
+        minor_only=bool(entry.get("minor_only", False)),
+        when=when,
+        options=options,
+        minimum=minimum,
+        maximum=maximum,
+        allow_unknown=bool(entry.get("allow_unknown", False)),
+    )
+
+
+def _condition(raw: Any, source: str, code: str, earlier: set[str]) -> Condition:
+    def fail(message: str) -> DefinitionError:
+        return DefinitionError(source, f"condition: {message}", code)
+
+    if not isinstance(raw, dict) or not raw:
+        raise fail("must be a mapping")
+    if "all" in raw or "any" in raw:
+        kind = "all" if "all" in raw else "any"
+        parts = raw[kind]
+        if not isinstance(parts, list) or not parts:
+            raise fail(f"'{kind}' needs a list of conditions")
+        return Condition(kind=kind, parts=tuple(_condition(p, source, code, earlier) for p in parts))
+    if "minor" in raw:
+        if not isinstance(raw["minor"], bool):
+            raise fail("'minor' must be true or false")
+        return Condition(kind="minor", minor=raw["minor"])
+    target = raw.get("answer")
+    if not isinstance(target, str):
+        raise fail("needs 'answer', 'minor', 'all' or 'any'")
+    if target not in earlier:
+        raise fail(f"names unknown or later code {target!r}")
+    if "equals" in raw:
+        return Condition(kind="answer", code=target, op="in", values=(_scalar(raw["equals"]),))
+    if "in" in raw and isinstance(raw["in"], list):
+        return Condition(kind="answer", code=target, op="in", values=tuple(_scalar(v) for v in raw["in"]))
+    if raw.get("answered") is True:
+        return Condition(kind="answer", code=target, op="answered")
+    raise fail("an 'answer' condition needs 'equals', 'in' or 'answered: true'")
+
+
+def _scalar(value: Any) -> str:
+    # YAML 1.1 reads a bare yes/no as a boolean; compare answers as the strings they are.
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _scoring(raw: Any, source: str) -> Scoring:
+    if not isinstance(raw, dict):
+        raise DefinitionError(source, "'scoring' is missing")
+    strengths = raw.get("strengths")
+    thresholds = raw.get("thresholds") or {}
+    if not isinstance(strengths, dict) or not strengths or not all(
+        isinstance(v, int) and v > 0 for v in strengths.values()
+    ):
+        raise DefinitionError(source, "'scoring.strengths' must map strength codes to positive integers")
+    met, partial = thresholds.get("met"), thresholds.get("partial")
+    if not (isinstance(met, int) and isinstance(partial, int) and 0 < partial <= met):
+        raise DefinitionError(source, "'scoring.thresholds' needs integers 0 < partial <= met")
+    minor_age = raw.get("minor_age")
+    if not isinstance(minor_age, int):
+        raise DefinitionError(source, "'scoring.minor_age' must be an integer")
+    red_flags = raw.get("red_flags") or []
+    if not isinstance(red_flags, list):
+        raise DefinitionError(source, "'scoring.red_flags' must be a list of codes")
+    return Scoring(dict(strengths), met, partial, minor_age, frozenset(red_flags))
+
+
+def _options(raw: Any, source: str, code: str, key: str) -> tuple[Option, ...]:
+    if not isinstance(raw, list):
+        raise DefinitionError(source, f"'{key}' must be a list", code)
+    options = []
+    for item in raw:
+        if not isinstance(item, dict) or "value" not in item:
+            raise DefinitionError(source, f"every entry of '{key}' needs a 'value'", code)
+        value = _scalar(item["value"])
+        options.append(Option(value=value, label=_text(item, "label", source, code)))
+    values = [o.value for o in options]
+    if len(set(values)) != len(values):
+        raise DefinitionError(source, f"duplicate value in '{key}'", code)
+    return tuple(options)
+
+
+def _text(entry: Any, key: str, source: str, code: str | None = None) -> Text:
+    raw = entry.get(key) if isinstance(entry, dict) else None
+    if not isinstance(raw, dict):
+        raise DefinitionError(source, f"missing '{key}' texts", code)
+    for lang in LANGUAGES:
+        value = raw.get(lang)
+        if not isinstance(value, str) or not value.strip():
+            name = "Khmer" if lang == "km" else "English"
+            raise DefinitionError(source, f"missing {name} text in '{key}' ({key}.{lang})", code)
+    return Text(km=raw["km"].strip(), en=raw["en"].strip())
+
+
+def _str(entry: Any, key: str, source: str) -> str:
+    value = entry.get(key) if isinstance(entry, dict) else None
+    if not isinstance(value, str) or not value:
+        raise DefinitionError(source, f"an entry lacks '{key}'")
+    return value
+
+
+def _list(raw: Any, key: str, source: str) -> list:
+    value = raw.get(key) if isinstance(raw, dict) else None
+    if not isinstance(value, list) or not value:
+        raise DefinitionError(source, f"'{key}' must be a non-empty list")
+    return value
+
+
+def _point(entry: dict, key: str, source: str, code: str) -> tuple[float, float]:
+    value = entry.get(key)
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, (int, float)) for v in value)
+        or not (-90 <= value[0] <= 90 and -180 <= value[1] <= 180)
+    ):
+        raise DefinitionError(source, f"'{key}' of {code!r} must be [latitude, longitude]")
+    return (float(value[0]), float(value[1]))
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DefinitionError(str(path), f"cannot read: {exc.strerror}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise DefinitionError(path.name, f"not valid YAML{where}") from None

@@ -1,0 +1,159 @@
+"""The checklist as typed, immutable objects, built by :mod:`questionnaires.loader`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+INDICATOR_VALUES = ("yes", "no", "unknown", "refused")
+CONSENT_VALUES = ("yes", "no")
+LANGUAGES = ("km", "en")
+
+QUESTION_TYPES = ("consent", "indicator", "integer", "choice", "country", "province")
+SECTIONS = ("opening", "urgent", "profile", "purpose", "means", "act", "child", "smuggling")
+ELEMENTS = ("act", "means", "purpose", "child_context", "smuggling", "urgent")
+SCORED_ELEMENTS = ("act", "means", "purpose")
+
+
+@dataclass(frozen=True)
+class Text:
+    km: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.km
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed ``when`` clause. ``kind`` is one of answer/minor/all/any."""
+
+    kind: str
+    code: str | None = None
+    op: str | None = None  # equals / in / answered
+    values: tuple[str, ...] = ()
+    minor: bool | None = None
+    parts: tuple["Condition", ...] = ()
+
+    def codes(self) -> set[str]:
+        found = {self.code} if self.code else set()
+        for part in self.parts:
+            found |= part.codes()
+        return found
+
+
+@dataclass(frozen=True)
+class Question:
+    code: str
+    type: str
+    section: str
+    text: Text
+    sms: Text
+    ussd: Text
+    help: Text | None = None
+    element: str | None = None
+    strength: str | None = None
+    strength_minor: str | None = None
+    also_element: str | None = None
+    also_strength: str | None = None
+    minor_only: bool = False
+    when: Condition | None = None
+    options: tuple[Option, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    allow_unknown: bool = False
+
+    @property
+    def is_indicator(self) -> bool:
+        return self.type == "indicator"
+
+    @property
+    def is_scored(self) -> bool:
+        return self.is_indicator and self.element in SCORED_ELEMENTS
+
+    def option_values(self) -> tuple[str, ...]:
+        if self.type == "indicator":
+            return INDICATOR_VALUES
+        if self.type == "consent":
+            return CONSENT_VALUES
+        return tuple(o.value for o in self.options)
+
+
+@dataclass(frozen=True)
+class Province:
+    code: str
+    iso: str
+    name: Text
+    centroid: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Crossing:
+    code: str
+    name: Text
+    province: str
+    point: tuple[float, float]
+    neighbour: str
+
+
+@dataclass(frozen=True)
+class Places:
+    provinces: tuple[Province, ...]
+    crossings: tuple[Crossing, ...]
+    sources: str = ""
+
+    def province(self, code: str) -> Province | None:
+        return next((p for p in self.provinces if p.code == code), None)
+
+    def crossing(self, code: str) -> Crossing | None:
+        return next((c for c in self.crossings if c.code == code), None)
+
+
+@dataclass(frozen=True)
+class Scoring:
+    strengths: Mapping[str, int]
+    met: int
+    partial: int
+    minor_age: int
+    red_flags: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    version: int
+    title: Text
+    answer_labels: Mapping[str, Text]
+    answer_short: Mapping[str, Text]
+    scoring: Scoring
+    questions: tuple[Question, ...]
+    places: Places
+    countries: frozenset[str]
+    source: str = ""
+    _by_code: Mapping[str, Question] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_code", {q.code: q for q in self.questions})
+
+    def question(self, code: str) -> Question:
+        return self._by_code[code]
+
+    def has(self, code: str) -> bool:
+        return code in self._by_code
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(q.code for q in self.questions)
+
+    def indicators(self) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.is_indicator)
+
+    def weight(self, strength: str | None) -> int:
+        return self.scoring.strengths.get(strength or "", 0)
+
+    def describe(self) -> dict[str, Any]:
+        return {"version": self.version, "questions": len(self.questions)}

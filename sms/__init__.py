@@ -1,0 +1,1 @@
+"""SMS and USSD channels: dialogue, gateway adapters, outbox."""

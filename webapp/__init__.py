@@ -1,0 +1,72 @@
+"""The web application: factory, extensions, blueprints."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from .config import Config, ConfigError
+from .core import crypto
+from .extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_mapping(config.flask_settings())
+
+    _check_locales(config)
+    crypto.configure(config.encryption_keys, config.hash_key)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from . import models  # noqa: F401  (register every table with the metadata)
+    from .core import security
+    from .core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    security.init_app(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def select_locale() -> str:
+    config: Config = _config()
+    if getattr(current_user, "is_authenticated", False) and current_user.language in config.locales:
+        return current_user.language
+    chosen = session.get("lang")
+    if chosen in config.locales:
+        return chosen
+    return config.default_locale
+
+
+def _config() -> Config:
+    from flask import current_app
+
+    return current_app.config["APP_CONFIG"]
+
+
+def _check_locales(config: Config) -> None:
+    """Refuse to start when a configured locale has no compiled catalog (SecureDrop)."""
+    base = Path(config.translations_dir)
+    for locale in config.locales:
+        catalog = base / locale / "LC_MESSAGES" / "messages.mo"
+        if not catalog.exists():
+            raise ConfigError(
+                f"locale {locale!r} has no compiled catalog at {catalog}; run: pybabel compile -d locales"
+            )
+    if config.default_locale not in config.locales:
+        raise ConfigError(f"DEFAULT_LOCALE {config.default_locale!r} is not one of {config.locales}")
+
+
+__all__ = ["create_app", "Config", "ConfigError", "request"]

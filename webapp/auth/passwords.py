@@ -1,0 +1,45 @@
+"""Passwords: argon2id (argon2-cffi's defaults), rehash on log-in, one-time passwords."""
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+# Verified against when the account does not exist, so timing does not reveal usernames.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+MIN_LENGTH = 10
+# Unambiguous characters only: the password is read off a screen or an SMS by hand.
+_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify(stored_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return _hasher.check_needs_rehash(stored_hash)
+
+
+def one_time_password() -> str:
+    groups = ["".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3)]
+    return "-".join(groups)
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why ``password`` is not acceptable, or None. Length over complexity (NIST 800-63B)."""
+    if len(password) < MIN_LENGTH:
+        return "too_short"
+    if username and username.lower() in password.lower():
+        return "contains_username"
+    if len(set(password)) < 4:
+        return "too_simple"
+    return None

@@ -1,0 +1,152 @@
+"""Configuration: one explicit, frozen object built from environment variables.
+
+Outside development and tests the configuration fails closed: no default secret key, no
+default encryption key, no silent SQLite.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says which variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    env: str = "production"
+    secret_key: str = ""
+    database_url: str = ""
+    # Keys for identifying fields (issue 7): "id:base64key,id2:key2"; the first is current.
+    encryption_keys: str = ""
+    # Key for keyed hashes of phone numbers and linkage keys.
+    hash_key: str = ""
+    default_locale: str = "km"
+    locales: tuple[str, ...] = ("km", "en")
+    translations_dir: str = str(PROJECT_ROOT / "locales")
+    public_base_url: str = "http://127.0.0.1:5000"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_api_base: str = ""  # tests point the real client at a local stand-in
+    sms_gateway_url: str = ""
+    sms_gateway_token: str = ""
+    sms_provider: str = "log"  # twilio | http | log
+    ussd_shared_secret: str = ""
+    ussd_allowed_ips: tuple[str, ...] = ()
+    ratelimit_storage_uri: str = "memory://"
+    session_idle_minutes: int = 30
+    login_attempts: int = 5
+    login_lock_minutes: int = 15
+    secure_cookies: bool = True
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Config":
+        env = dict(os.environ if environ is None else environ)
+        name = env.get("APP_ENV", "production")
+        if name not in ENVIRONMENTS:
+            raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {name!r}")
+        instance = Path(env.get("INSTANCE_DIR", PROJECT_ROOT / "instance"))
+        config = cls(
+            env=name,
+            secret_key=env.get("SECRET_KEY", ""),
+            database_url=env.get("DATABASE_URL", ""),
+            encryption_keys=env.get("ENCRYPTION_KEYS", ""),
+            hash_key=env.get("HASH_KEY", ""),
+            default_locale=env.get("DEFAULT_LOCALE", "km"),
+            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+            twilio_from_number=env.get("TWILIO_FROM_NUMBER", ""),
+            twilio_api_base=env.get("TWILIO_API_BASE", ""),
+            sms_gateway_url=env.get("SMS_GATEWAY_URL", ""),
+            sms_gateway_token=env.get("SMS_GATEWAY_TOKEN", ""),
+            sms_provider=env.get("SMS_PROVIDER", "log"),
+            ussd_shared_secret=env.get("USSD_SHARED_SECRET", ""),
+            ussd_allowed_ips=tuple(ip.strip() for ip in env.get("USSD_ALLOWED_IPS", "").split(",") if ip.strip()),
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+            session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", "30")),
+            secure_cookies=name == "production" or env.get("SECURE_COOKIES") == "1",
+        )
+        if name == "development":
+            config = config.with_development_defaults(instance)
+        config.check()
+        return config
+
+    def with_development_defaults(self, instance: Path) -> "Config":
+        """Development on a fresh machine: SQLite and keys kept in ``instance/``."""
+        instance.mkdir(parents=True, exist_ok=True)
+        return replace(
+            self,
+            database_url=self.database_url or f"sqlite:///{instance / 'screening.db'}",
+            secret_key=self.secret_key or _instance_secret(instance / "secret_key"),
+            hash_key=self.hash_key or _instance_secret(instance / "hash_key"),
+            encryption_keys=self.encryption_keys or "dev:" + _instance_secret(instance / "encryption_key", fernet=True),
+        )
+
+    def check(self) -> None:
+        """Refuse to run with unsafe settings outside development and tests."""
+        if self.env in ("development", "testing"):
+            return
+        missing = [
+            name
+            for name, value in (
+                ("SECRET_KEY", self.secret_key),
+                ("DATABASE_URL", self.database_url),
+                ("ENCRYPTION_KEYS", self.encryption_keys),
+                ("HASH_KEY", self.hash_key),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(f"production needs these environment variables: {', '.join(missing)}")
+        if len(self.secret_key) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters")
+
+    def flask_settings(self) -> dict[str, Any]:
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "TESTING": self.env == "testing",
+            "BABEL_DEFAULT_LOCALE": self.default_locale,
+            "BABEL_TRANSLATION_DIRECTORIES": self.translations_dir,
+            "SESSION_COOKIE_SECURE": self.secure_cookies,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": self.secure_cookies,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "WTF_CSRF_TIME_LIMIT": None,  # a screening may take an hour on a slow phone
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "APP_CONFIG": self,
+            **dict(self.extra),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _instance_secret(path: Path, fernet: bool = False) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    if fernet:
+        import base64
+
+        value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    else:
+        value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value

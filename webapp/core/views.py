@@ -1,0 +1,61 @@
+"""Public pages: the landing page and the language switch."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ..extensions import db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def landing():
+    wanted = "screening.start" if current_user.is_authenticated else "auth.login"
+    next_url = url_for(wanted) if wanted in current_app.view_functions else None
+    return render_template("landing.html", next_url=next_url)
+
+
+@bp.post("/language")
+def set_language():
+    config = current_app.config["APP_CONFIG"]
+    lang = request.form.get("lang", "")
+    if lang in config.locales:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.language = lang
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("core.landing"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: never redirect to another host."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+# Where each role lands after log-in; features register their endpoint here when they exist.
+HOME_BY_ROLE = {
+    "border": "screening.mine",
+    "consular": "screening.mine",
+    "hotline": "screening.mine",
+    "supervisor": "review.queue",
+    "service": "referrals.mine",
+    "admin": "admin.users",
+}
+
+
+@bp.get("/home")
+def home():
+    endpoint = HOME_BY_ROLE.get(current_user.role)
+    if endpoint in current_app.view_functions:
+        return redirect(url_for(endpoint))
+    return render_template("home.html")
+
+
+@bp.app_context_processor
+def template_helpers():
+    from flask_babel import get_locale
+
+    return {"current_locale": lambda: str(get_locale() or "km")}

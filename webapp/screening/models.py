@@ -1,0 +1,101 @@
+"""Screenings, their answers, case-number counters and the count of refusals."""
+from __future__ import annotations
+
+import uuid as uuidlib
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.types import EncryptedText, UTCDateTime, utcnow
+from ..extensions import db
+
+CHANNELS = ("web", "sms", "ussd", "cli")
+STATUSES = ("draft", "complete")
+
+
+class Screening(db.Model):
+    __tablename__ = "screenings"
+    __table_args__ = (
+        CheckConstraint("channel IN ('web','sms','ussd','cli')", name="channel"),
+        CheckConstraint("status IN ('draft','complete')", name="status"),
+        UniqueConstraint("case_province", "case_year", "case_sequence", name="uq_screenings_case_sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Made by the client (web offline queue) or the server: a resend never duplicates.
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuidlib.uuid4()))
+    case_number: Mapped[str] = mapped_column(String(32), unique=True)
+    case_province: Mapped[str] = mapped_column(String(3))
+    case_year: Mapped[int] = mapped_column(Integer)
+    case_sequence: Mapped[int] = mapped_column(Integer)
+    screener_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    training: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(8), default="draft")
+    language: Mapped[str] = mapped_column(String(2), default="km")
+    questionnaire_version: Mapped[int] = mapped_column(Integer)
+    # Context: where the screening happened (from the screener, not from a question).
+    context_kind: Mapped[str] = mapped_column(String(10))  # post / province / gps / abroad
+    post_code: Mapped[str | None] = mapped_column(String(32))
+    province_code: Mapped[str | None] = mapped_column(String(3))
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    city: Mapped[str | None] = mapped_column(String(80))
+    gps: Mapped[str | None] = mapped_column(EncryptedText)  # "lat,lon", encrypted at rest
+    note: Mapped[str | None] = mapped_column(EncryptedText)
+    # The engine's result at the last change; the full explanation is recomputable from the
+    # answers and questionnaire version, and kept here as it was shown.
+    tier: Mapped[str | None] = mapped_column(String(20), index=True)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    answers: Mapped[list["Answer"]] = relationship(
+        back_populates="screening", cascade="all, delete-orphan", order_by="Answer.id"
+    )
+    screener = relationship("User")
+
+    def answer_map(self) -> dict[str, Any]:
+        return {a.code: a.typed_value() for a in self.answers}
+
+
+class Answer(db.Model):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("screening_id", "code", name="uq_answers_screening_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(8))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    screening: Mapped[Screening] = relationship(back_populates="answers")
+
+    def typed_value(self) -> Any:
+        return int(self.value) if self.code == "age" and self.value.isdigit() else self.value
+
+
+class CaseCounter(db.Model):
+    """Next case sequence per province and year; incremented under a row lock."""
+
+    __tablename__ = "case_counters"
+
+    province: Mapped[str] = mapped_column(String(3), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DeclinedScreening(db.Model):
+    """A person who did not consent: nothing is kept but that it happened, where and when."""
+
+    __tablename__ = "declined_screenings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(8))
+    province_code: Mapped[str | None] = mapped_column(String(3))
+    training: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,330 @@
+"""Screening state changes shared by every channel (web form, offline sync, SMS, USSD).
+
+Each function flushes and never commits: the request (or CLI command, or SMS handler) owns
+the transaction, so a failure anywhere leaves nothing half-done.
+"""
+from __future__ import annotations
+
+import math
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+import questionnaires
+from questionnaires import AnswerError, Questionnaire
+
+from ..auth.models import User
+from ..core.types import utcnow
+from ..extensions import db
+from .models import Answer, CaseCounter, DeclinedScreening, Screening
+
+ABROAD = "ABR"  # case-number province code for screenings made abroad (consular)
+CONTEXT_KINDS = ("post", "province", "gps", "abroad")
+
+
+class ScreeningError(ValueError):
+    """Input a channel must report back to the user; ``field`` names what was wrong."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a screening happens: from the screener, never from a question."""
+
+    kind: str
+    post_code: str | None = None
+    province_code: str | None = None
+    country_code: str | None = None
+    city: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> "Context":
+        def text(name: str) -> str | None:
+            value = data.get(name)
+            return str(value).strip()[:80] if value not in (None, "") else None
+
+        lat, lon = data.get("lat"), data.get("lon")
+        try:
+            lat = float(lat) if lat not in (None, "") else None
+            lon = float(lon) if lon not in (None, "") else None
+        except (TypeError, ValueError):
+            raise ScreeningError("gps", "latitude and longitude must be numbers") from None
+        return cls(
+            kind=str(data.get("kind") or ""),
+            post_code=text("post_code"),
+            province_code=text("province_code"),
+            country_code=(text("country_code") or "").upper() or None,
+            city=text("city"),
+            lat=lat,
+            lon=lon,
+        )
+
+    def validated(self) -> "Context":
+        places = questionnaires.load_places()
+        if self.kind not in CONTEXT_KINDS:
+            raise ScreeningError("kind", "choose where the screening takes place")
+        if self.kind == "post":
+            crossing = places.crossing(self.post_code or "")
+            if crossing is None:
+                raise ScreeningError("post_code", "unknown border post")
+            return Context("post", post_code=crossing.code, province_code=crossing.province)
+        if self.kind == "province":
+            if places.province(self.province_code or "") is None:
+                raise ScreeningError("province_code", "unknown province")
+            return Context("province", province_code=self.province_code)
+        if self.kind == "gps":
+            if self.lat is None or self.lon is None or not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
+                raise ScreeningError("gps", "no valid location")
+            return Context("gps", province_code=nearest_province(self.lat, self.lon), lat=self.lat, lon=self.lon)
+        q = questionnaires.load()
+        if self.country_code not in q.countries or self.country_code == "KH":
+            raise ScreeningError("country_code", "choose the country you are in")
+        return Context("abroad", country_code=self.country_code, city=self.city)
+
+    @property
+    def case_province(self) -> str:
+        return self.province_code if self.kind != "abroad" and self.province_code else ABROAD
+
+
+def nearest_province(lat: float, lon: float) -> str:
+    places = questionnaires.load_places()
+    return min(places.provinces, key=lambda p: great_circle_km((lat, lon), p.centroid)).code
+
+
+def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Haversine distance in kilometres."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, h)))
+
+
+def next_case_sequence(province: str, year: int) -> int:
+    """The next sequence number for (province, year), without gaps under concurrency.
+
+    One atomic upsert: on PostgreSQL the row lock it takes serialises concurrent
+    transactions, and a rolled-back transaction gives its number back.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(CaseCounter)
+        .values(province=province, year=year, last=1)
+        .on_conflict_do_update(index_elements=["province", "year"], set_={"last": CaseCounter.last + 1})
+        .returning(CaseCounter.last)
+    )
+    return db.session.execute(statement).scalar_one()
+
+
+def format_case_number(province: str, year: int, sequence: int) -> str:
+    return f"KH-{province}-{year}-{sequence:06d}"
+
+
+def start_screening(
+    *,
+    screener: User,
+    channel: str,
+    context: Context,
+    language: str = "km",
+    uuid: str | None = None,
+    training: bool = False,
+    started_at: datetime | None = None,
+) -> Screening:
+    """A consenting person: a draft screening with its case number and the consent answer."""
+    context = context.validated()
+    q = questionnaires.load()
+    now = started_at or utcnow()
+    province = context.case_province
+    sequence = next_case_sequence(province, now.year)
+    screening = Screening(
+        uuid=_valid_uuid(uuid) if uuid else str(uuidlib.uuid4()),
+        case_number=format_case_number(province, now.year, sequence),
+        case_province=province,
+        case_year=now.year,
+        case_sequence=sequence,
+        screener_id=screener.id,
+        channel=channel,
+        training=training,
+        status="draft",
+        language=language if language in ("km", "en") else "km",
+        questionnaire_version=q.version,
+        context_kind=context.kind,
+        post_code=context.post_code,
+        province_code=context.province_code,
+        country_code=context.country_code,
+        city=context.city,
+        gps=f"{context.lat:.5f},{context.lon:.5f}" if context.kind == "gps" else None,
+        created_at=now,
+        flags=[],
+    )
+    db.session.add(screening)
+    screening.answers.append(Answer(code="consent", value="yes", channel=channel, answered_at=now))
+    db.session.flush()
+    refresh_result(screening, q)
+    return screening
+
+
+def record_decline(*, channel: str, context: Context | None, training: bool = False) -> None:
+    """No consent: keep only that it happened (day, channel, province), nothing else."""
+    province = None
+    if context is not None:
+        try:
+            province = context.validated().case_province
+        except ScreeningError:
+            province = None
+    db.session.add(DeclinedScreening(day=utcnow().date(), channel=channel, province_code=province, training=training))
+    db.session.flush()
+
+
+def questionnaire_of(screening: Screening) -> Questionnaire:
+    return questionnaires.load(screening.questionnaire_version)
+
+
+def record_answer(
+    screening: Screening, code: str, value: Any, *, channel: str, answered_at: datetime | None = None
+) -> Any:
+    """Validate and store one answer (replacing an earlier one); returns the canonical value."""
+    if screening.status != "draft":
+        raise ScreeningError("status", "this screening is finished")
+    q = questionnaire_of(screening)
+    if code == "consent":
+        raise ScreeningError(code, "consent is given when the screening starts")
+    try:
+        canonical = questionnaires.validate_answer(q, code, value)
+    except AnswerError as exc:
+        raise ScreeningError(code, str(exc)) from None
+    answers = screening.answer_map()
+    if not questionnaires.is_asked(q, q.question(code), questionnaires.effective_answers(q, answers)):
+        raise ScreeningError(code, "this question is not asked in this screening")
+    existing = next((a for a in screening.answers if a.code == code), None)
+    stored = str(canonical)
+    if existing is None:
+        screening.answers.append(
+            Answer(code=code, value=stored, channel=channel, answered_at=answered_at or utcnow())
+        )
+    elif existing.value != stored:
+        existing.value = stored
+        existing.channel = channel
+        existing.answered_at = answered_at or utcnow()
+    db.session.flush()
+    refresh_result(screening, q)
+    return canonical
+
+
+def refresh_result(screening: Screening, q: Questionnaire | None = None) -> questionnaires.Result:
+    q = q or questionnaire_of(screening)
+    result = questionnaires.score(q, screening.answer_map())
+    screening.tier = result.tier
+    screening.flags = list(result.flags)
+    screening.result = result.to_dict()
+    return result
+
+
+def next_question(screening: Screening, *, skip_unneeded: bool = False):
+    return questionnaires.next_question(
+        questionnaire_of(screening), screening.answer_map(), skip_unneeded=skip_unneeded
+    )
+
+
+def finish(screening: Screening) -> questionnaires.Result:
+    """Close the screening once no question is left; prune answers no longer asked."""
+    q = questionnaire_of(screening)
+    answers = screening.answer_map()
+    if questionnaires.next_question(q, answers) is not None and screening.channel == "web":
+        raise ScreeningError("answers", "questions remain unanswered")
+    kept = questionnaires.effective_answers(q, answers)
+    for answer in list(screening.answers):
+        if answer.code not in kept:
+            screening.answers.remove(answer)
+    result = refresh_result(screening, q)
+    if screening.status == "draft":
+        screening.status = "complete"
+        screening.completed_at = utcnow()
+    db.session.flush()
+    return result
+
+
+def submit_complete(
+    *,
+    screener: User,
+    uuid: str,
+    context: Context,
+    answers: Mapping[str, Mapping[str, Any]],
+    language: str,
+    started_at: datetime | None,
+    channel: str = "web",
+) -> tuple[Screening, bool]:
+    """A whole screening sent at once (the offline queue). Idempotent on ``uuid``.
+
+    Returns (screening, created). A resend of the same uuid by the same screener returns
+    the stored screening unchanged; another screener's uuid is refused.
+    """
+    uuid = _valid_uuid(uuid)
+    existing = db.session.scalar(select(Screening).where(Screening.uuid == uuid))
+    if existing is not None:
+        if existing.screener_id != screener.id:
+            raise ScreeningError("uuid", "this identifier is already used")
+        return existing, False
+    values = {code: entry.get("value") if isinstance(entry, Mapping) else entry for code, entry in answers.items()}
+    if values.get("consent") != "yes":
+        raise ScreeningError("consent", "a screening without consent is counted, not sent")
+    q = questionnaires.load()
+    try:
+        canonical = questionnaires.validate_answers(q, values)
+    except AnswerError as exc:
+        raise ScreeningError(exc.code, str(exc)) from None
+    if questionnaires.next_question(q, canonical) is not None:
+        raise ScreeningError("answers", "questions remain unanswered")
+    screening = start_screening(
+        screener=screener, channel=channel, context=context, language=language, uuid=uuid, started_at=started_at
+    )
+    for code in questionnaires.effective_answers(q, canonical):
+        if code == "consent":
+            continue
+        entry = answers[code]
+        when = _parse_time(entry.get("answered_at")) if isinstance(entry, Mapping) else None
+        screening.answers.append(Answer(code=code, value=str(canonical[code]), channel=channel, answered_at=when or utcnow()))
+    db.session.flush()
+    finish(screening)
+    return screening, True
+
+
+def _valid_uuid(value: str) -> str:
+    try:
+        return str(uuidlib.UUID(str(value)))
+    except (ValueError, TypeError):
+        raise ScreeningError("uuid", "not a valid identifier") from None
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def screenings_of(user: User, limit: int = 100) -> list[Screening]:
+    return list(
+        db.session.scalars(
+            select(Screening).where(Screening.screener_id == user.id).order_by(Screening.created_at.desc()).limit(limit)
+        )
+    )
+
+
+def get_own(user: User, uuid: str) -> Screening | None:
+    """The screening if ``user`` may see it in the screener views, else None (-> 404)."""
+    screening = db.session.scalar(select(Screening).where(Screening.uuid == uuid))
+    if screening is None or screening.screener_id != user.id:
+        return None
+    return screening
