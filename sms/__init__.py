@@ -1,1 +1,10 @@
-"""SMS and USSD channels: dialogue, gateway adapters, outbox."""
+"""SMS and USSD channels: dialogue, gateway adapters, outbox.
+
+Only the gateway adapters import a provider SDK. The dialogue is channel-neutral and goes
+through the same engine (``questionnaires``) and services (``webapp.screening.operations``)
+as the web form.
+"""
+
+
+def init_app(app) -> None:
+    """Register the SMS/USSD blueprints and CLI commands on ``app``."""

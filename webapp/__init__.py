@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from .config import Config, ConfigError
 from .core import crypto
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -26,13 +26,20 @@ def create_app(config: Config | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
     from . import models  # noqa: F401  (register every table with the metadata)
     from .core import security
+    from .auth.views import bp as auth_bp
     from .core.views import bp as core_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
     security.init_app(app)
+
+    import sms
+
+    sms.init_app(app)
 
     from .cli import register_cli
 
