@@ -67,6 +67,7 @@ def make_config(database_url: str, **overrides) -> Config:
         hash_key="test-hash-key",
         secure_cookies=False,
         public_base_url="http://localhost",
+        ratelimit_enabled=False,  # tests of the limits build their own app
     )
     settings.update(overrides)
     return Config(**settings)
@@ -79,6 +80,23 @@ def app_session(database_url):
     app = create_app(make_config(database_url))
     with app.app_context():
         upgrade()
+    yield app
+    with app.app_context():
+        from webapp.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def reader_app(database_url, app_session):
+    """A second app on the same database, for tests to read what requests wrote.
+
+    Flask reuses an already pushed app context for requests of the same app, which would
+    share ``g`` (the logged-in user, the CSRF token) between requests; a context of another
+    app object keeps the test's own reads apart from the requests it makes.
+    """
+    app = create_app(make_config(database_url))
     yield app
     with app.app_context():
         from webapp.extensions import db
@@ -115,11 +133,12 @@ def client(app):
 
 
 @pytest.fixture
-def db(app):
+def db(app, reader_app):
     from webapp.extensions import db as database
 
-    with app.app_context():
+    with reader_app.app_context():
         yield database
+        database.session.remove()
 
 
 @pytest.fixture(scope="session")

@@ -31,10 +31,14 @@ def create_app(config: Config | None = None) -> Flask:
     from . import models  # noqa: F401  (register every table with the metadata)
     from .core import security
     from .auth.views import bp as auth_bp
+    from .admin.views import bp as admin_bp
     from .core.views import bp as core_bp
+    from .screening.views import bp as screening_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(screening_bp)
+    app.register_blueprint(admin_bp)
     security.init_app(app)
 
     import sms

@@ -66,4 +66,9 @@ def validate_command(files: tuple[str, ...]) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from .auth.cli import users_cli
+    from .demo import demo_cli
+
     app.cli.add_command(screening_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

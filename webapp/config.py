@@ -42,6 +42,7 @@ class Config:
     ussd_shared_secret: str = ""
     ussd_allowed_ips: tuple[str, ...] = ()
     ratelimit_storage_uri: str = "memory://"
+    ratelimit_enabled: bool = True
     session_idle_minutes: int = 30
     login_attempts: int = 5
     login_lock_minutes: int = 15
@@ -130,6 +131,7 @@ class Config:
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "WTF_CSRF_TIME_LIMIT": None,  # a screening may take an hour on a slow phone
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "RATELIMIT_ENABLED": self.ratelimit_enabled,
             "APP_CONFIG": self,
             **dict(self.extra),
         }

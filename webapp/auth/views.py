@@ -75,7 +75,7 @@ def change_password():
                 form.new_password.errors.append(password_message(str(exc)))
             else:
                 db.session.commit()
-                login_user(current_user)  # the session token changed
+                login_user(current_user._get_current_object())  # the session token changed
                 flash(_("Password changed."), "ok")
                 return redirect(url_for("core.home"))
     return render_template("auth/password.html", form=form)

@@ -58,4 +58,7 @@ def home():
 def template_helpers():
     from flask_babel import get_locale
 
-    return {"current_locale": lambda: str(get_locale() or "km")}
+    return {
+        "current_locale": lambda: str(get_locale() or "km"),
+        "nav_endpoints": lambda: current_app.view_functions,
+    }

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+CONTEXT_LABELS = {
+    "post": _l("At a border post"),
+    "province": _l("In a province"),
+    "gps": _l("Here (use this phone's location)"),
+    "abroad": _l("Abroad (consular)"),
+}
+
+
+class StartForm(FlaskForm):
+    """Where the screening takes place; the screener's role decides which choices show."""
+
+    kind = RadioField(_l("Where are you?"), choices=list(CONTEXT_LABELS.items()), default="post")
+    post_code = SelectField(_l("Border post"), validators=[Optional()])
+    province_code = SelectField(_l("Province"), validators=[Optional()])
+    country_code = SelectField(_l("Country"), validators=[Optional()])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=80)])
+    lat = HiddenField()
+    lon = HiddenField()
+
+
+class ConsentForm(FlaskForm):
+    """Consent answer; the context travels in hidden fields so no state is kept between pages."""
+
+    kind = HiddenField()
+    post_code = HiddenField()
+    province_code = HiddenField()
+    country_code = HiddenField()
+    city = HiddenField()
+    lat = HiddenField()
+    lon = HiddenField()
+    uuid = HiddenField()
+
+
+class AnswerForm(FlaskForm):
+    """One answer. The value is validated by the engine, not here."""
+
+    answer = StringField(validators=[Optional(), Length(max=40)])
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("Note for the file (no names)"), validators=[Length(max=1000)])

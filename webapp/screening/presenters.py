@@ -1,0 +1,171 @@
+"""What the screening pages show: words for tiers, flags and levels, and the shape of a
+question's answer controls. Nothing here decides anything; the engine does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+import questionnaires
+from questionnaires import Question, Questionnaire
+
+from ..core import places
+
+# The tier in words a screener can say aloud to the person.
+TIER_WORDS = {
+    "likely_victim": _l("Likely a victim of trafficking"),
+    "possible_victim": _l("Possibly a victim of trafficking"),
+    "exploited_migrant": _l("Exploited migrant worker"),
+    "not_indicated": _l("No signs of trafficking found"),
+    "not_screened": _l("Not screened"),
+}
+NEXT_STEPS = {
+    "likely_victim": _l("You have the right to protection and help. We will refer you now to a service that can support you."),
+    "possible_victim": _l("A supervisor will look at these answers today. If you agree, we will connect you with a service that can help."),
+    "exploited_migrant": _l("What happened to you at work was not right. We can connect you with a service that helps workers claim their rights."),
+    "not_indicated": _l("Thank you. Here is information about services you can contact if you need help later."),
+    "not_screened": _l("Thank you for your time."),
+}
+ELEMENT_WORDS = {
+    "act": _l("Recruitment or transport (act)"),
+    "means": _l("Deception, force or control (means)"),
+    "purpose": _l("Exploitation (purpose)"),
+}
+LEVEL_WORDS = {"met": _l("met"), "partial": _l("partly met"), "none": _l("not met")}
+FLAG_WORDS = {
+    "urgent": _l("Urgent: danger or medical need now"),
+    "minor": _l("Child (under 18)"),
+    "age_unknown": _l("Age unknown"),
+    "incomplete": _l("Incomplete: some answers were 'don't know' or refused"),
+    "smuggling_indicators": _l("Signs of smuggling or irregular migration"),
+    "foreign_national": _l("Foreign national"),
+    "internal": _l("Trafficked inside Cambodia"),
+    "outflow": _l("Cambodian exploited abroad"),
+    "inflow": _l("Foreigner exploited in Cambodia"),
+}
+FLAG_ORDER = ("urgent", "minor", "incomplete", "age_unknown", "foreign_national", "smuggling_indicators",
+              "internal", "outflow", "inflow")
+CONTEXT_ERRORS = {
+    "kind": _l("Choose where the screening takes place."),
+    "post_code": _l("Choose a border post."),
+    "province_code": _l("Choose a province."),
+    "gps": _l("The phone's location is not available. Choose a border post or province."),
+    "country_code": _l("Choose the country you are in."),
+}
+
+
+def lang() -> str:
+    return str(get_locale() or "km")
+
+
+def context_error(field: str) -> str:
+    return str(CONTEXT_ERRORS.get(field, CONTEXT_ERRORS["kind"]))
+
+
+def answer_error(question: Question) -> str:
+    if question.type == "integer":
+        return str(_l("Enter a number from %(low)d to %(high)d.", low=question.minimum, high=question.maximum))
+    return str(_l("Choose one of the answers."))
+
+
+KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+
+
+def raw_answer(question: Question, form: Mapping[str, str]) -> Any:
+    """The submitted value: a button's value, or the typed number (Khmer digits accepted)."""
+    if form.get("choice"):
+        return form["choice"]
+    value = (form.get("answer") or "").strip()
+    if question.type == "integer":
+        return value.translate(KHMER_DIGITS)
+    return value
+
+
+@dataclass
+class Choice:
+    value: str
+    label: str
+
+
+class QuestionView:
+    """Texts and controls of one question in the user's language."""
+
+    def __init__(self, q: Questionnaire, question: Question):
+        self.q = q
+        self.question = question
+        self.lang = lang()
+
+    @property
+    def text(self) -> str:
+        return self.question.text.get(self.lang)
+
+    @property
+    def help(self) -> str | None:
+        return self.question.help.get(self.lang) if self.question.help else None
+
+    @property
+    def control(self) -> str:
+        """buttons / number / select."""
+        if self.question.type in ("indicator", "choice", "consent"):
+            return "buttons"
+        return "number" if self.question.type == "integer" else "select"
+
+    def buttons(self) -> list[Choice]:
+        question = self.question
+        if question.type in ("indicator", "consent"):
+            return [Choice(v, self.q.answer_labels[v].get(self.lang)) for v in question.option_values()]
+        if question.type == "integer":
+            return [Choice("unknown", self.q.answer_labels["unknown"].get(self.lang))] if question.allow_unknown else []
+        return [Choice(o.value, o.label.get(self.lang)) for o in question.options]
+
+    def select_choices(self) -> list[Choice]:
+        if self.question.type == "country":
+            return [Choice(code, name) for code, name in places.country_choices()]
+        if self.question.type == "province":
+            return [Choice(code, name) for code, name in places.province_choices()]
+        return []
+
+
+class ResultView:
+    """The result page: tier, elements with the answers that counted, flags, next steps."""
+
+    def __init__(self, screening):
+        self.screening = screening
+        self.q = questionnaires.load(screening.questionnaire_version)
+        self.result = screening.result or {}
+        self.lang = lang()
+
+    @property
+    def tier(self) -> str:
+        return self.screening.tier
+
+    @property
+    def tier_words(self) -> str:
+        return str(TIER_WORDS[self.tier])
+
+    @property
+    def next_steps(self) -> str:
+        return str(NEXT_STEPS[self.tier])
+
+    def flags(self) -> list[tuple[str, str]]:
+        present = set(self.screening.flags or [])
+        return [(flag, str(FLAG_WORDS[flag])) for flag in FLAG_ORDER if flag in present]
+
+    def elements(self) -> list[dict]:
+        rows = []
+        for name in ("act", "means", "purpose"):
+            element = self.result.get("elements", {}).get(name, {"level": "none"})
+            rows.append({
+                "name": name,
+                "label": str(ELEMENT_WORDS[name]),
+                "level": element["level"],
+                "level_words": str(LEVEL_WORDS[element["level"]]),
+                "points": element.get("points"),
+                "indicators": [
+                    (code, self.q.question(code).text.get(self.lang)) for code in element.get("indicators", [])
+                ],
+            })
+        return rows

@@ -1,0 +1,179 @@
+"""The screening form, server-driven: one question per page, one POST per answer.
+
+It works with no JavaScript at all. With JavaScript, static/js/screen.js runs the same
+questionnaire in the browser, keeps answers on the phone and sends the finished screening
+to ``api_submit`` (see api.py); both end on the same result page.
+"""
+from __future__ import annotations
+
+import uuid as uuidlib
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+import questionnaires
+
+from ..core import places
+from ..extensions import db
+from . import operations, presenters
+from .forms import AnswerForm, ConsentForm, NoteForm, StartForm
+
+bp = Blueprint("screening", __name__, url_prefix="/screenings")
+
+# Which contexts each role may choose, first one preselected.
+CONTEXTS_BY_ROLE = {
+    "border": ("post", "province", "gps"),
+    "consular": ("abroad",),
+    "hotline": ("province",),
+}
+
+
+@bp.before_request
+def screeners_only():
+    if not current_user.is_authenticated or not current_user.is_screener:
+        abort(403)
+
+
+@bp.get("/")
+def mine():
+    return render_template(
+        "screening/mine.html", screenings=operations.screenings_of(current_user), tier_words=presenters.TIER_WORDS
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def start():
+    form = start_form()
+    if form.validate_on_submit():
+        context = operations.Context.from_mapping(form.data)
+        try:
+            context = context.validated()
+        except operations.ScreeningError as exc:
+            flash(presenters.context_error(exc.field), "error")
+        else:
+            consent = ConsentForm(formdata=None, obj=None)
+            for name in ("kind", "post_code", "province_code", "country_code", "city"):
+                getattr(consent, name).data = getattr(context, name) or ""
+            consent.lat.data = "" if context.lat is None else str(context.lat)
+            consent.lon.data = "" if context.lon is None else str(context.lon)
+            consent.uuid.data = str(uuidlib.uuid4())
+            return render_template("screening/consent.html", form=consent, question=questionnaires.load().question("consent"))
+    return render_template("screening/start.html", form=form, kinds=CONTEXTS_BY_ROLE[current_user.role])
+
+
+def start_form() -> StartForm:
+    form = StartForm()
+    allowed = CONTEXTS_BY_ROLE[current_user.role]
+    form.kind.choices = [c for c in form.kind.choices if c[0] in allowed]
+    if request.method == "GET":
+        form.kind.data = allowed[0]
+        form.post_code.data = current_user.post_code
+        form.province_code.data = current_user.province_code
+        form.country_code.data = current_user.country_code
+    form.post_code.choices = places.post_choices()
+    form.province_code.choices = places.province_choices()
+    form.country_code.choices = places.country_choices(exclude=("KH",))
+    return form
+
+
+@bp.post("/consent")
+def consent():
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    context = operations.Context.from_mapping(form.data)
+    answer = request.form.get("answer")
+    if answer == "no":
+        operations.record_decline(channel="web", context=context)
+        db.session.commit()
+        return render_template("screening/declined.html")
+    if answer != "yes":
+        abort(400)
+    existing = operations.get_own(current_user, form.uuid.data)
+    if existing is not None:  # a double tap or a resend: the screening already exists
+        return redirect(url_for(".resume", uuid=existing.uuid))
+    try:
+        screening = operations.start_screening(
+            screener=current_user, channel="web", context=context,
+            language=presenters.lang(), uuid=form.uuid.data or None,
+        )
+    except operations.ScreeningError as exc:
+        flash(presenters.context_error(exc.field), "error")
+        return redirect(url_for(".start"))
+    db.session.commit()
+    return redirect(url_for(".resume", uuid=screening.uuid))
+
+
+def own_or_404(uuid: str):
+    screening = operations.get_own(current_user, uuid)
+    if screening is None:
+        abort(404)
+    return screening
+
+
+@bp.get("/<uuid>")
+def resume(uuid):
+    screening = own_or_404(uuid)
+    if screening.status == "complete":
+        return redirect(url_for(".result", uuid=uuid))
+    question = operations.next_question(screening)
+    if question is None:
+        operations.finish(screening)
+        db.session.commit()
+        return redirect(url_for(".result", uuid=uuid))
+    return redirect(url_for(".question", uuid=uuid, code=question.code))
+
+
+@bp.route("/<uuid>/q/<code>", methods=["GET", "POST"])
+def question(uuid, code):
+    screening = own_or_404(uuid)
+    if screening.status == "complete":
+        return redirect(url_for(".result", uuid=uuid))
+    q = operations.questionnaire_of(screening)
+    answers = screening.answer_map()
+    if not q.has(code) or code == "consent":
+        abort(404)
+    item = q.question(code)
+    if not questionnaires.is_asked(q, item, questionnaires.effective_answers(q, answers)):
+        return redirect(url_for(".resume", uuid=uuid))
+    form = AnswerForm()
+    error = None
+    if form.validate_on_submit():
+        raw = presenters.raw_answer(item, request.form)
+        try:
+            operations.record_answer(screening, code, raw, channel="web")
+        except operations.ScreeningError:
+            error = presenters.answer_error(item)
+        else:
+            db.session.commit()
+            return redirect(url_for(".resume", uuid=uuid))
+    asked = [question.code for question in questionnaires.asked_questions(q, answers) if question.code != "consent"]
+    previous = questionnaires.previous_question(q, answers, code)
+    return render_template(
+        "screening/question.html",
+        screening=screening, question=item, form=form, error=error,
+        current=answers.get(code), position=asked.index(code) + 1, total=len(asked),
+        previous=previous if previous and previous.code != "consent" else None,
+        view=presenters.QuestionView(q, item),
+    ), (422 if error else 200)
+
+
+@bp.get("/<uuid>/result")
+def result(uuid):
+    screening = own_or_404(uuid)
+    if screening.status != "complete":
+        return redirect(url_for(".resume", uuid=uuid))
+    form = NoteForm(formdata=None, note=screening.note)
+    return render_template("screening/result.html", screening=screening, view=presenters.ResultView(screening), form=form)
+
+
+@bp.post("/<uuid>/note")
+def note(uuid):
+    screening = own_or_404(uuid)
+    form = NoteForm()
+    if form.validate_on_submit():
+        screening.note = form.note.data.strip() or None
+        db.session.commit()
+        flash(_("Note saved."), "ok")
+    return redirect(url_for(".result", uuid=uuid))
