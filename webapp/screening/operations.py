@@ -328,3 +328,28 @@ def get_own(user: User, uuid: str) -> Screening | None:
     if screening is None or screening.screener_id != user.id:
         return None
     return screening
+
+
+def open_draft(
+    screener: User, *, channels: tuple[str, ...], training: bool, since: datetime
+) -> Screening | None:
+    """The screener's most recently answered unfinished screening started on one of
+    ``channels``, if it had an answer at or after ``since`` (the SMS and USSD channels
+    resume it, across channels, until it expires)."""
+    from sqlalchemy import func
+
+    last_answer = (
+        select(func.max(Answer.answered_at)).where(Answer.screening_id == Screening.id).scalar_subquery()
+    )
+    return db.session.scalar(
+        select(Screening)
+        .where(
+            Screening.screener_id == screener.id,
+            Screening.status == "draft",
+            Screening.channel.in_(channels),
+            Screening.training.is_(training),
+            last_answer >= since,
+        )
+        .order_by(last_answer.desc(), Screening.id.desc())
+        .limit(1)
+    )

@@ -1,0 +1,127 @@
+"""The SMS and USSD channels over the dialogue: who is calling, which session, which reply.
+
+Used by the webhooks, the simulators and the bench; provider-free (no Twilio here). The
+caller commits.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from . import messages, render
+from .dialogue import Caller, Dialogue, identify, open_session
+from .models import InboundMessage
+from webapp.extensions import db
+
+
+def neutral_reply() -> str:
+    """To any number that is not a registered staff phone: both languages, nothing more."""
+    return f"{messages.text('neutral', 'km')} {messages.text('neutral', 'en')}"
+
+
+@dataclass(frozen=True)
+class UssdReply:
+    text: str
+    end: bool
+
+    @property
+    def body(self) -> str:
+        return ("END " if self.end else "CON ") + self.text
+
+
+def stored_reply(message_sid: str | None) -> list[str] | None:
+    """The reply already given to this provider message, if it was handled before."""
+    if not message_sid:
+        return None
+    row = db.session.scalar(select(InboundMessage).where(InboundMessage.message_sid == message_sid))
+    return json.loads(row.reply) if row is not None else None
+
+
+def sms_reply(
+    raw_phone: str | None,
+    body: str | None,
+    *,
+    message_sid: str | None = None,
+    training: bool = False,
+    now: datetime | None = None,
+) -> list[str]:
+    """Handle one inbound SMS; returns the texts to send back (possibly none).
+
+    An unregistered number gets the neutral reply and nothing is stored. A ``message_sid``
+    seen before gets the reply stored with it and changes nothing, even when the retry
+    races the original (the check is repeated under the session lock).
+    """
+    caller = identify(raw_phone, training=training)
+    if caller is None:
+        return [neutral_reply()]
+    return caller_sms_reply(caller, body, message_sid=message_sid, now=now)
+
+
+def caller_sms_reply(
+    caller: Caller, body: str | None, *, message_sid: str | None = None, now: datetime | None = None
+) -> list[str]:
+    session = open_session(caller, "sms")
+    previous = stored_reply(message_sid)
+    if previous is not None:
+        return previous
+    dialogue = Dialogue(session, caller.user, now=now)
+    turn = dialogue.receive(body)
+    texts = [] if turn.silent else render.sms_texts(dialogue.q, turn.says, dialogue.language)
+    if message_sid:
+        db.session.add(InboundMessage(message_sid=message_sid, session_id=session.id, reply=json.dumps(texts)))
+    db.session.flush()
+    return texts
+
+
+def ussd_reply(
+    gateway_session: str | None,
+    raw_phone: str | None,
+    text: str | None,
+    *,
+    language: str = "en",
+    training: bool = False,
+    now: datetime | None = None,
+) -> UssdReply:
+    """Handle one USSD gateway request (``text``: every input of the session joined by '*')."""
+    caller = identify(raw_phone, training=training)
+    if caller is None:
+        return UssdReply(messages.text("neutral", language), end=True)
+    return caller_ussd_reply(caller, gateway_session, text, language=language, now=now)
+
+
+def caller_ussd_reply(
+    caller: Caller, gateway_session: str | None, text: str | None, *, language: str = "en", now: datetime | None = None
+) -> UssdReply:
+    session = open_session(caller, "ussd")
+    dialogue = Dialogue(session, caller.user, now=now, language=language)
+    inputs = text.split("*") if text else []
+    marker = hashlib.sha256((gateway_session or "").encode("utf-8")).hexdigest()
+    turn = None
+    if session.ussd_session != marker:
+        # A new dial. Its inputs so far are handled from the first (some gateways pass
+        # input typed with the service code, *123*1#, in the first request).
+        session.ussd_session = marker
+        session.ussd_inputs = 0
+        turn = dialogue.dial()
+    # Only inputs not handled yet: a gateway retry (same text) changes nothing.
+    for part in inputs[session.ussd_inputs:]:
+        turn = dialogue.receive(part)
+    session.ussd_inputs = max(session.ussd_inputs, len(inputs))
+    if turn is None:
+        turn = dialogue.show()
+    state = session.state
+    question = session.question if state in ("consent", "asking") else None
+    screen, end = render.ussd_screen(
+        dialogue.q,
+        turn.says,
+        language=dialogue.language,
+        question=question,
+        showing_help=session.showing_help,
+        page=session.page,
+    )
+    db.session.flush()
+    return UssdReply(screen, end or turn.end)

@@ -1,0 +1,498 @@
+"""The channel-neutral dialogue: one inbound text plus the stored session gives what to say.
+
+It knows nothing of Twilio, USSD gateways or HTTP: the webhooks, the simulator and the
+bench all call :func:`open_session` and :class:`Dialogue`, then render the returned
+:class:`Turn` for their channel. Every change goes through the engine
+(``questionnaires``) and the shared screening services (``webapp.screening.operations``),
+exactly like the web form. Nothing here commits: the caller owns the transaction.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+import questionnaires
+from questionnaires import replies
+from webapp.auth.models import User
+from webapp.auth.operations import find_by_phone
+from webapp.core import crypto, phones
+from webapp.core.types import utcnow
+from webapp.extensions import db
+from webapp.screening import operations as screening_ops
+from webapp.screening.models import Screening
+from webapp.screening.operations import Context, ScreeningError
+
+from .models import SmsSession
+from .render import Say
+
+PLAIN_NUMBER = re.compile(r"\+?[0-9][0-9 ()-]{5,20}")
+REMIND_AFTER = timedelta(minutes=30)
+EXPIRE_AFTER = timedelta(hours=24)
+# Drafts the phone channels may resume: their own, never a web form's.
+PHONE_CHANNELS = ("sms", "ussd")
+
+
+@dataclass
+class Turn:
+    """What to say back. ``end``: the conversation is over (USSD answers END);
+    ``silent``: say nothing at all (an opt-out word)."""
+
+    says: list[Say] = field(default_factory=list)
+    end: bool = False
+    silent: bool = False
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A registered staff member on a phone channel. ``phone`` is kept (encrypted) only to
+    send reminders; the browser simulator has none."""
+
+    user: User
+    phone_hash: str
+    phone: str | None
+    training: bool = False
+
+
+def identify(raw_phone: str | None, *, training: bool = False) -> Caller | None:
+    """The active staff member owning this number, or None (then nothing may be stored).
+
+    Only a plain number is accepted: ``phonenumbers`` would also read "whatsapp:+855..."
+    or "tel:..." as the number, and other channels are not ours to answer.
+    """
+    if not raw_phone or not PLAIN_NUMBER.fullmatch(raw_phone.strip()):
+        return None
+    try:
+        e164 = phones.normalise(raw_phone.strip())
+    except phones.PhoneError:
+        return None
+    user = find_by_phone(e164)
+    if user is None:
+        return None
+    return Caller(user, phones.phone_hash(e164), e164, training)
+
+
+def simulator_caller(user: User) -> Caller:
+    """The browser simulator: a training session of the logged-in user, without a phone."""
+    return Caller(user, crypto.keyed_hash(f"user:{user.id}", "sms-simulator"), None, training=True)
+
+
+def open_session(caller: Caller, channel: str) -> SmsSession:
+    """The caller's session on ``channel``, created if new, locked for this transaction.
+
+    The insert ignores a conflict so two first messages racing from one phone share one
+    row; the ``FOR UPDATE`` then serialises every message of that phone on PostgreSQL (on
+    SQLite the database write lock does the same).
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    statement = (
+        insert(SmsSession)
+        .values(
+            channel=channel,
+            phone_hash=caller.phone_hash,
+            training=caller.training,
+            user_id=caller.user.id,
+            language=caller.user.language if caller.user.language in ("km", "en") else "km",
+            state="idle",
+            ussd_inputs=0,
+            page=0,
+            showing_help=False,
+            last_activity_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "phone_hash", "training"])
+    )
+    db.session.execute(statement)
+    session = db.session.scalars(
+        select(SmsSession)
+        .where(
+            SmsSession.channel == channel,
+            SmsSession.phone_hash == caller.phone_hash,
+            SmsSession.training.is_(caller.training),
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if session.user_id != caller.user.id:
+        # The number moved to another staff member: nothing of the old dialogue carries over.
+        _reset(session)
+        session.user_id = caller.user.id
+    if caller.phone and session.phone != caller.phone:
+        session.phone = caller.phone
+    return session
+
+
+def _reset(session: SmsSession) -> None:
+    session.state = "idle"
+    session.screening_id = None
+    session.question = None
+    session.context = None
+    session.page = 0
+    session.showing_help = False
+
+
+class Dialogue:
+    """One staff member's conversation on one channel, over its locked session row."""
+
+    def __init__(self, session: SmsSession, user: User, *, now: datetime | None = None, language: str | None = None):
+        self.session = session
+        self.user = user
+        self.now = now or utcnow()
+        # USSD gateways fix the language; SMS follows the session (the staff member's).
+        self.fixed_language = language
+        self.q = questionnaires.load()
+
+    # --- reading ---------------------------------------------------------------------
+
+    @property
+    def language(self) -> str:
+        return self.fixed_language or self.session.language
+
+    @property
+    def channel(self) -> str:
+        return self.session.channel
+
+    def screening(self) -> Screening | None:
+        if self.session.screening_id is None:
+            return None
+        return db.session.get(Screening, self.session.screening_id)
+
+    def current_question(self) -> questionnaires.Question | None:
+        code = self.session.question
+        return self.q.question(code) if code and self.q.has(code) else None
+
+    # --- entry points -----------------------------------------------------------------
+
+    def receive(self, text: str | None) -> Turn:
+        """One inbound message (an SMS, or one input of a USSD session)."""
+        notices = self._expire_if_stale()
+        state = self.session.state
+        if state == "choosing":
+            return self._prepend(notices, self._choosing(text))
+        question = self.current_question() if state in ("consent", "asking") else None
+        reply = replies.parse(text, self.q, question)
+        if isinstance(reply, replies.OptOut):
+            return Turn(silent=True)
+        if isinstance(reply, replies.Command):
+            turn = self._command(reply)
+        elif state == "idle":
+            turn = self._idle_help()
+        elif isinstance(reply, replies.Answer):
+            turn = self._answer(reply.value)
+        else:
+            turn = self._unclear(question)
+        return self._prepend(notices, turn)
+
+    def dial(self) -> Turn:
+        """A new USSD session: offer to continue an open screening, or go to consent."""
+        notices = self._expire_if_stale()
+        if self.session.state == "consent":
+            return self._prepend(notices, self.show())
+        draft = self.screening() if self.session.state == "asking" else None
+        if draft is None or draft.status != "draft":
+            draft = self._open_draft()
+        if draft is not None:
+            self.session.state = "choosing"
+            self.session.screening_id = draft.id
+            self.session.question = None
+            self._touch()
+            return self._prepend(notices, Turn([Say("choose", params={"case": draft.case_number})]))
+        return self._prepend(notices, self._start(None))
+
+    def show(self) -> Turn:
+        """What the current state asks for, unchanged (a retried USSD request)."""
+        state = self.session.state
+        if state == "choosing":
+            screening = self.screening()
+            return Turn([Say("choose", params={"case": screening.case_number if screening else ""})])
+        if state in ("consent", "asking") and self.session.question:
+            kind = "help" if self.session.showing_help else "question"
+            return Turn([Say(kind, code=self.session.question)])
+        return self._idle_help()
+
+    # --- commands ---------------------------------------------------------------------
+
+    def _command(self, command: replies.Command) -> Turn:
+        state = self.session.state
+        if command.name == "start":
+            return self._start(command.arg)
+        if command.name == "resume":
+            return self._resume()
+        if command.name == "language":
+            if self.fixed_language is None:
+                self.session.language = command.arg
+            turn = self.show()
+            turn.says.insert(0, Say("text", "language_set"))
+            return turn
+        if state == "idle":
+            return self._idle_help()
+        if command.name == "back":
+            return self._back()
+        if command.name == "help":
+            self.session.showing_help = True
+            self.session.page = 0
+            return Turn([Say("help", code=self.session.question)])
+        if command.name == "more":
+            self.session.page += 1
+            return self.show()
+        return self.show()
+
+    def _start(self, place: str | None) -> Turn:
+        context = self._context(place)
+        if isinstance(context, Turn):
+            return context
+        notices: list[Say] = []
+        screening = self.screening()
+        if self.session.state == "asking" and screening is not None and screening.status == "draft":
+            # The old screening stays a draft: RESUME (or a new USSD dial) can reopen it.
+            notices.append(Say("text", "abandoned", params={"case": screening.case_number}))
+        _reset(self.session)
+        self.session.state = "consent"
+        self.session.question = "consent"
+        self.session.context = context
+        self._touch()
+        return Turn(notices + [Say("question", code="consent")])
+
+    def _context(self, place: str | None) -> dict | Turn:
+        """Where the screening happens: the code after the start word, else the staff
+        member's border post, province or country."""
+        candidates = [_place_context(self.q, place)] if place else _user_contexts(self.user)
+        for candidate in candidates:
+            if candidate is None:
+                continue
+            try:
+                validated = Context(**candidate).validated()
+            except ScreeningError:
+                continue
+            return {k: v for k, v in validated.__dict__.items() if v is not None}
+        if place:
+            return Turn([Say("text", "unknown_place", params={"code": place.upper()[:20]})])
+        return Turn([Say("text", "no_context")])
+
+    def _resume(self) -> Turn:
+        screening = self.screening()
+        if self.session.state in ("consent", "asking") and (screening is not None or self.session.state == "consent"):
+            turn = self.show()
+            if screening is not None:
+                turn.says.insert(0, Say("text", "resumed", params={"case": screening.case_number}))
+            return turn
+        draft = self._open_draft()
+        if draft is None:
+            return Turn([Say("text", "nothing_to_resume")])
+        return self._continue(draft)
+
+    def _continue(self, draft: Screening) -> Turn:
+        """Take over ``draft`` (possibly from this staff member's other channel)."""
+        db.session.execute(
+            update(SmsSession)
+            .where(SmsSession.screening_id == draft.id, SmsSession.id != self.session.id)
+            .values(state="idle", screening_id=None, question=None, page=0, showing_help=False)
+        )
+        _reset(self.session)
+        self.session.state = "asking"
+        self.session.screening_id = draft.id
+        self._touch()
+        turn = self._ask_next(draft)
+        turn.says.insert(0, Say("text", "resumed", params={"case": draft.case_number}))
+        return turn
+
+    def _open_draft(self) -> Screening | None:
+        return screening_ops.open_draft(
+            self.user, channels=PHONE_CHANNELS, training=self.session.training, since=self.now - EXPIRE_AFTER
+        )
+
+    def _choosing(self, text: str | None) -> Turn:
+        cleaned = replies.clean(text)
+        draft = self.screening()
+        if cleaned == "1" and draft is not None and draft.status == "draft":
+            return self._continue(draft)
+        if cleaned == "2" or draft is None or draft.status != "draft":
+            self.session.state = "idle"  # the draft stays open for RESUME / another dial
+            self.session.screening_id = None
+            return self._start(None)
+        return self.show()
+
+    def _back(self) -> Turn:
+        current = self.session.question
+        previous = _previous_code(self.q, self._answers(), current) if current else None
+        if previous is None or previous == "consent" or self.session.state != "asking":
+            return Turn([Say("text", "first_question"), Say("question", code=current)])
+        self.session.question = previous
+        self.session.page = 0
+        self.session.showing_help = False
+        self._touch()
+        return Turn([Say("question", code=previous)])
+
+    # --- answers ----------------------------------------------------------------------
+
+    def _answer(self, value) -> Turn:
+        if self.session.state == "consent":
+            return self._consent(value)
+        screening = self.screening()
+        code = self.session.question
+        if screening is None or screening.status != "draft" or code is None:
+            _reset(self.session)
+            return self._idle_help()
+        try:
+            screening_ops.record_answer(screening, code, value, channel=self.channel, answered_at=self.now)
+        except ScreeningError:
+            # The question is no longer asked (an earlier answer changed): ask what is next.
+            return self._ask_next(screening)
+        self._touch()
+        return self._ask_next(screening)
+
+    def _consent(self, value) -> Turn:
+        context = Context(**(self.session.context or {}))
+        if value != "yes":
+            screening_ops.record_decline(channel=self.channel, context=context, training=self.session.training)
+            _reset(self.session)
+            self._touch()
+            return Turn([Say("text", "declined")], end=True)
+        screening = screening_ops.start_screening(
+            screener=self.user,
+            channel=self.channel,
+            context=context,
+            language=self.language,
+            training=self.session.training,
+            started_at=self.now,
+        )
+        _reset(self.session)
+        self.session.state = "asking"
+        self.session.screening_id = screening.id
+        self._touch()
+        turn = self._ask_next(screening)
+        turn.says.insert(0, Say("text", "started", params={"case": screening.case_number}))
+        return turn
+
+    def _ask_next(self, screening: Screening) -> Turn:
+        """The next question that can still matter, or the result when none is left."""
+        self.session.page = 0
+        self.session.showing_help = False
+        following = screening_ops.next_question(screening, skip_unneeded=True)
+        if following is not None:
+            self.session.question = following.code
+            return Turn([Say("question", code=following.code)])
+        result = screening_ops.finish(screening)
+        _reset(self.session)
+        params = {"case": screening.case_number, "tier": result.tier, "flags": list(result.flags)}
+        return Turn([Say("result", params=params)], end=True)
+
+    def _unclear(self, question: questionnaires.Question | None) -> Turn:
+        if question is None:
+            return self._idle_help()
+        return Turn([Say("unclear", key=question.type), Say("question", code=question.code, optional=True)])
+
+    def _idle_help(self) -> Turn:
+        draft = self._open_draft() if self.session.state == "idle" else None
+        if draft is not None:
+            return Turn([Say("text", "idle_open", params={"case": draft.case_number})])
+        return Turn([Say("text", "idle")])
+
+    # --- time ---------------------------------------------------------------------------
+
+    def _touch(self) -> None:
+        self.session.last_activity_at = self.now
+        self.session.reminded_at = None
+
+    def _expire_if_stale(self) -> list[Say]:
+        """After 24 hours without a reply the open screening is let go (it stays a draft)."""
+        if self.session.state == "idle" or self.now - self.session.last_activity_at <= EXPIRE_AFTER:
+            return []
+        screening = self.screening()
+        _reset(self.session)
+        if screening is None or screening.status != "draft":
+            return []
+        return [Say("text", "expired", params={"case": screening.case_number})]
+
+    def _answers(self) -> dict:
+        screening = self.screening()
+        return screening.answer_map() if screening is not None else {}
+
+    @staticmethod
+    def _prepend(notices: list[Say], turn: Turn) -> Turn:
+        turn.says[:0] = notices
+        return turn
+
+
+def _previous_code(q: questionnaires.Questionnaire, answers: dict, current: str) -> str | None:
+    """The answered question asked just before ``current``, in questionnaire order (the
+    engine's ``previous_question`` looks from the last answer, which is not the same once
+    the screener went back and a change made an earlier question relevant)."""
+    kept = questionnaires.effective_answers(q, answers)
+    codes = q.codes
+    position = codes.index(current) if current in codes else len(codes)
+    for code in reversed(codes[:position]):
+        if code in kept:
+            return code
+    return None
+
+
+def _place_context(q: questionnaires.Questionnaire, place: str) -> dict | None:
+    """A border post (code or name), a province (code or name) or a country abroad."""
+    cleaned = replies.clean(place)
+    code = cleaned.upper().replace(" ", "_").replace("-", "_")
+    for crossing in q.places.crossings:
+        if code == crossing.code or cleaned in (replies.clean(crossing.name.en), replies.clean(crossing.name.km)):
+            return {"kind": "post", "post_code": crossing.code}
+    for province in q.places.provinces:
+        if code == province.code or cleaned in (replies.clean(province.name.en), replies.clean(province.name.km)):
+            return {"kind": "province", "province_code": province.code}
+    if len(code) == 2 and code in q.countries and code != "KH":
+        return {"kind": "abroad", "country_code": code}
+    return None
+
+
+def _user_contexts(user: User) -> list[dict | None]:
+    return [
+        {"kind": "post", "post_code": user.post_code} if user.post_code else None,
+        {"kind": "province", "province_code": user.province_code} if user.province_code else None,
+        {"kind": "abroad", "country_code": user.country_code}
+        if user.country_code and user.country_code != "KH"
+        else None,
+    ]
+
+
+# --- reminders and expiry (a tick of `flask sms remind` or the outbox worker) -------------
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Queue one reminder per SMS screening idle for 30 minutes (and not yet expired)."""
+    from . import messages, outbox
+
+    now = now or utcnow()
+    sessions = db.session.scalars(
+        select(SmsSession)
+        .where(
+            SmsSession.channel == "sms",
+            SmsSession.training.is_(False),
+            SmsSession.state == "asking",
+            SmsSession.reminded_at.is_(None),
+            SmsSession.phone.is_not(None),
+            SmsSession.screening_id.is_not(None),
+            SmsSession.last_activity_at <= now - REMIND_AFTER,
+            SmsSession.last_activity_at > now - EXPIRE_AFTER,
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    for session in sessions:
+        screening = db.session.get(Screening, session.screening_id)
+        body = messages.text("reminder", session.language, case=screening.case_number)
+        outbox.enqueue(session.phone, body, purpose="reminder")
+        session.reminded_at = now
+    return len(sessions)
+
+
+def expire_stale(now: datetime | None = None) -> int:
+    """Let go of screenings idle for more than 24 hours (they stay drafts)."""
+    now = now or utcnow()
+    result = db.session.execute(
+        update(SmsSession)
+        .where(SmsSession.state != "idle", SmsSession.last_activity_at <= now - EXPIRE_AFTER)
+        .values(state="idle", screening_id=None, question=None, context=None, page=0, showing_help=False)
+    )
+    return result.rowcount or 0

@@ -1,0 +1,104 @@
+"""Tables of the SMS/USSD channel: dialogue sessions, processed inbound messages, outbox.
+
+No phone number is stored in clear: sessions are found by a keyed hash of the number,
+and the number itself (needed to send reminders) and every outbound body are encrypted.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.core.types import EncryptedText, UTCDateTime, utcnow
+from webapp.extensions import db
+
+SESSION_CHANNELS = ("sms", "ussd")
+# idle: nothing open; consent: start word received, consent pending (no screening yet);
+# asking: a screening is open; choosing: USSD first screen "continue or new?".
+SESSION_STATES = ("idle", "consent", "asking", "choosing")
+OUTBOX_STATUSES = ("pending", "sending", "queued", "sent", "delivered", "undelivered", "failed")
+
+
+class SmsSession(db.Model):
+    """One staff phone on one channel: where its dialogue stands.
+
+    Several app processes may serve the same phone, so this row is the only state, and it
+    is locked (``SELECT ... FOR UPDATE``) while a message is handled.
+    """
+
+    __tablename__ = "sms_sessions"
+    __table_args__ = (
+        UniqueConstraint("channel", "phone_hash", "training", name="uq_sms_sessions_channel_phone"),
+        CheckConstraint("channel IN ('sms','ussd')", name="channel"),
+        CheckConstraint("state IN ('idle','consent','asking','choosing')", name="state"),
+        CheckConstraint("language IN ('km','en')", name="language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    # Simulator sessions live beside real ones and only ever make training screenings.
+    training: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedText)  # E.164, for reminders
+    language: Mapped[str] = mapped_column(String(2), default="km")
+    state: Mapped[str] = mapped_column(String(10), default="idle")
+    screening_id: Mapped[int | None] = mapped_column(ForeignKey("screenings.id", ondelete="SET NULL"), index=True)
+    question: Mapped[str | None] = mapped_column(String(32))  # code being asked
+    # Where the screening takes place, chosen at the start word, used at consent.
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # USSD: the gateway session (hashed: it is opaque and may be long), how many of its
+    # '*'-joined inputs were already handled, and which page of a long menu is shown.
+    ussd_session: Mapped[str | None] = mapped_column(String(64))
+    ussd_inputs: Mapped[int] = mapped_column(Integer, default=0)
+    page: Mapped[int] = mapped_column(Integer, default=0)
+    showing_help: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InboundMessage(db.Model):
+    """A provider message already handled, with the reply we gave: a retry of the same
+    ``MessageSid`` gets the same reply and changes nothing. The inbound text is not kept
+    (the answers are stored in the screening)."""
+
+    __tablename__ = "sms_inbound"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sms_sessions.id", ondelete="CASCADE"), index=True)
+    reply: Mapped[str] = mapped_column(EncryptedText)  # JSON list of reply texts
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class OutboxMessage(db.Model):
+    """A message to send, written in the same transaction as the change that causes it and
+    sent after commit by ``flask outbox run``."""
+
+    __tablename__ = "sms_outbox"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending','sending','queued','sent','delivered','undelivered','failed')", name="status"
+        ),
+        Index("ix_sms_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(EncryptedText)  # E.164
+    body: Mapped[str] = mapped_column(EncryptedText)
+    purpose: Mapped[str] = mapped_column(String(16))  # reply / reminder / referral / ...
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    provider: Mapped[str | None] = mapped_column(String(16))
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A short reason (HTTP status or provider error code), never the number or the body.
+    error: Mapped[str | None] = mapped_column(String(120))
+    segments: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,340 @@
+"""Turning what the dialogue wants to say into SMS texts and USSD screens, within budget.
+
+The dialogue speaks in :class:`Say` items (a message key, a question to ask, its help);
+this module picks the words (questionnaire texts for questions, ``messages.yaml`` for the
+frame) and fits them: an SMS in Khmer at most 2 UCS-2 segments, in English one GSM-7
+segment; a USSD screen at most 182 GSM-7 or 80 UCS-2 characters, long menus paged.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from questionnaires import Question, Questionnaire, replies
+
+from . import messages
+from .segments import fits_sms, fits_ussd
+
+
+@dataclass(frozen=True)
+class Say:
+    """One thing to tell the staff member.
+
+    kind: ``text`` (a messages.yaml ``key`` with ``params``), ``question`` / ``help`` (of
+    question ``code``), ``result`` (params case, tier, flags), ``choose`` (USSD: continue
+    the open screening ``params['case']`` or start a new one). ``optional`` items are
+    dropped rather than sent as a message of their own (a repeated question after an
+    error, when it does not fit beside the error).
+    """
+
+    kind: str
+    key: str | None = None
+    code: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    optional: bool = False
+
+
+class RenderError(RuntimeError):
+    """A text that cannot be fitted to its budget (tests render every prompt to prove
+    this never happens with the shipped texts)."""
+
+
+# --- answer keys -------------------------------------------------------------------------
+
+
+def option_label(q: Questionnaire, question: Question, value: str, language: str, short: bool = False) -> str:
+    if question.type in ("indicator", "consent"):
+        return q.answer_short[value].get(language)
+    if short and messages.has(f"short_options.{question.code}.{value}"):
+        return messages.text(f"short_options.{question.code}.{value}", language)
+    if question.type == "country" and messages.has(f"countries.{value}"):
+        return messages.text(f"countries.{value}", language)
+    if question.type == "province":
+        province = q.places.province(value)
+        if province is not None:
+            return province.name.get(language)
+    option = next((o for o in question.options if o.value == value), None)
+    return option.label.get(language) if option else value
+
+
+def menu_items(q: Questionnaire, question: Question, language: str, short: bool = False) -> list[str]:
+    """Numbered answers: ``["1 Yes", "2 No", ...]`` (empty for free answers)."""
+    return [
+        f"{number} {option_label(q, question, value, language, short)}"
+        for number, value in replies.numbered_values(q, question)
+    ]
+
+
+def answer_key(q: Questionnaire, question: Question, language: str, short: bool = False) -> str:
+    """The key appended to an SMS question."""
+    if question.type == "integer":
+        return messages.text("keys.integer", language)
+    if question.type == "province":
+        return messages.text("keys.province", language)
+    key = " ".join(menu_items(q, question, language, short))
+    if question.type == "country":
+        key += " " + messages.text("keys.country_other", language)
+    return key
+
+
+# --- SMS ----------------------------------------------------------------------------------
+
+
+def sms_prompt(q: Questionnaire, question: Question, language: str) -> str:
+    """The question with its answer key, in one message within budget: the SMS text with
+    full labels if it fits, else shorter labels, else the shorter USSD wording."""
+    candidates = [
+        (header, short)
+        for header in (question.sms.get(language), question.ussd.get(language))
+        for short in (False, True)
+    ]
+    for header, short in candidates:
+        text = f"{header}\n{answer_key(q, question, language, short)}"
+        if fits_sms(text, language):
+            return text
+    raise RenderError(f"{question.code}: no prompt fits the {language} SMS budget")
+
+
+def sms_texts(q: Questionnaire, says: Iterable[Say], language: str) -> list[str]:
+    """Every message to send for ``says``, adjacent ones merged while they fit."""
+    parts: list[tuple[str, bool]] = []
+    for say in says:
+        parts.extend((text, say.optional) for text in _sms_parts(q, say, language))
+    return merge(parts, lambda text: fits_sms(text, language))
+
+
+def _sms_parts(q: Questionnaire, say: Say, language: str) -> list[str]:
+    if say.kind == "text":
+        return [messages.text(say.key, language, **say.params)]
+    if say.kind == "question":
+        return [sms_prompt(q, q.question(say.code), language)]
+    if say.kind == "help":
+        return _sms_help(q, q.question(say.code), language)
+    if say.kind == "result":
+        # The flags go in a message of their own when they do not fit beside the result.
+        return [result_text(say.params, language, flags=False)] + _flag_texts(say.params, language)
+    if say.kind == "unclear":
+        return [messages.text("unclear", language) + " " + messages.text(f"errors.{say.key}", language)]
+    raise RenderError(f"unknown say {say.kind!r}")
+
+
+def _sms_help(q: Questionnaire, question: Question, language: str) -> list[str]:
+    fits = lambda text: fits_sms(text, language)  # noqa: E731
+    parts: list[str] = []
+    if question.help is not None:
+        parts.extend(wrap(question.help.get(language), fits))
+    if question.type == "province":
+        parts.extend(pack([messages.text("list_province", language)] + menu_items(q, question, language), fits))
+    parts.append(messages.text("commands", language))
+    parts.append(sms_prompt(q, question, language))
+    return parts
+
+
+def result_text(params: dict[str, Any], language: str, *, flags: bool = True) -> str:
+    """The result in plain words with the case number and what to do; never a name."""
+    parts = _result_parts(params, language)
+    return " ".join(parts + (_flag_texts(params, language) if flags else []))
+
+
+def _result_parts(params: dict[str, Any], language: str) -> list[str]:
+    tier = messages.text(f"tiers.{params['tier']}", language)
+    parts = [messages.text("finished", language, case=params["case"], tier=tier)]
+    if messages.has(f"actions.{params['tier']}"):
+        parts.append(messages.text(f"actions.{params['tier']}", language))
+    return parts
+
+
+def _flag_texts(params: dict[str, Any], language: str) -> list[str]:
+    """Only the flags that change what the screener does now (urgent, a child)."""
+    return [messages.text(f"flags.{flag}", language) for flag in params.get("flags", ()) if messages.has(f"flags.{flag}")]
+
+
+def merge(parts: list[tuple[str, bool]], fits: Callable[[str], bool]) -> list[str]:
+    """Join neighbouring texts into one message while the result fits; an optional text
+    that fits nowhere is dropped."""
+    out: list[str] = []
+    for text, optional in parts:
+        if out and fits(out[-1] + "\n" + text):
+            out[-1] = out[-1] + "\n" + text
+        elif not optional or not out:
+            out.append(text)
+    return out
+
+
+# --- wrapping -------------------------------------------------------------------------------
+
+
+def pack(items: list[str], fits: Callable[[str], bool]) -> list[str]:
+    """Join list entries ("12 Kratie") into as few texts as fit, never splitting an entry."""
+    texts: list[str] = []
+    for item in items:
+        if texts and fits(f"{texts[-1]} {item}"):
+            texts[-1] = f"{texts[-1]} {item}"
+        else:
+            texts.extend(wrap(item, fits))
+    return texts
+
+
+def wrap(text: str, fits: Callable[[str], bool]) -> list[str]:
+    """Split ``text`` at spaces into pieces that each fit; a run without spaces (Khmer
+    writes words together) is cut between characters, never inside a syllable cluster."""
+    pieces: list[str] = []
+    current = ""
+    for word in text.split():
+        trial = f"{current} {word}" if current else word
+        if fits(trial):
+            current = trial
+            continue
+        if current:
+            pieces.append(current)
+        current = ""
+        for chunk in _hard_split(word, fits):
+            trial = f"{current} {chunk}" if current else chunk
+            if fits(trial):
+                current = trial
+            else:
+                pieces.append(current)
+                current = chunk
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _hard_split(word: str, fits: Callable[[str], bool]) -> list[str]:
+    chunks: list[str] = []
+    start = 0
+    while start < len(word):
+        end = len(word)
+        while end > start + 1 and not fits(word[start:end]):
+            end -= 1
+        while end < len(word) and end > start + 1 and not _can_break_before(word, end):
+            end -= 1
+        chunks.append(word[start:end])
+        start = end
+    return chunks
+
+
+def _can_break_before(word: str, index: int) -> bool:
+    """Not before a combining mark, nor after a Khmer COENG (which joins the next consonant)."""
+    return not unicodedata.category(word[index]).startswith("M") and word[index - 1] != "\u17d2"
+
+
+# --- USSD --------------------------------------------------------------------------------
+
+
+def ussd_pages(lines: list[str], items: list[str], language: str) -> list[str]:
+    """Screens showing ``lines`` (the question) then ``items`` (the menu), each within the
+    USSD budget; pages but the last end with "99 More". The question heads every page when
+    it leaves room for the menu; otherwise (a long help text) everything flows on."""
+    more = f"{replies.MORE} {messages.text('ussd.more', language)}"
+    # Pieces short enough to share a screen with "99 More".
+    header = [piece for line in lines for piece in wrap(line, lambda text: fits_ussd(f"{text}\n{more}"))]
+    if items and all(fits_ussd("\n".join(header + [item, more])) for item in items):
+        return _flow(items, more, header)
+    return _flow(header + items, more, [])
+
+
+def _flow(entries: list[str], more: str, header: list[str]) -> list[str]:
+    pages: list[str] = []
+    index = 0
+    while index < len(entries) or not pages:
+        screen = list(header)
+        while index < len(entries):
+            last = index == len(entries) - 1
+            trial = screen + [entries[index]] + ([] if last else [more])
+            if not fits_ussd("\n".join(trial)) and len(screen) > len(header):
+                break
+            screen.append(entries[index])
+            index += 1
+        if index < len(entries):
+            screen.append(more)
+        pages.append("\n".join(screen))
+    return pages
+
+
+def ussd_screen(
+    q: Questionnaire,
+    says: list[Say],
+    *,
+    language: str,
+    question: str | None,
+    showing_help: bool = False,
+    page: int = 0,
+) -> tuple[str, bool]:
+    """The one screen a USSD reply shows, and whether the session ends (END) or goes on
+    (CON). ``question`` is the code still being asked, if any."""
+    choose = next((say for say in says if say.kind == "choose"), None)
+    if choose is not None:
+        return ussd_choose(choose.params["case"], language), False
+    notices = [text for text in plain_texts(says, language)]
+    if question is None:
+        return _first_fitting(notices), True
+    asked = q.question(question)
+    if showing_help:
+        pages = ussd_pages(([asked.help.get(language)] if asked.help else []) + [asked.ussd.get(language)],
+                           menu_items(q, asked, language), language)
+    else:
+        pages = _question_pages(q, asked, language, " ".join(notices) or None)
+    return pages[page % len(pages)], False
+
+
+def _question_pages(q: Questionnaire, question: Question, language: str, notice: str | None) -> list[str]:
+    lines = [question.ussd.get(language)]
+    if question.type == "integer":
+        lines.append(messages.text("keys.integer_ussd", language))
+    items = menu_items(q, question, language)
+    plain = ussd_pages(lines, items, language)
+    if notice:
+        # A notice ("Case KH-...", "not understood") is shown only when it costs no page.
+        with_notice = ussd_pages([notice] + lines, items, language)
+        if len(with_notice) == len(plain) and all(line in with_notice[0].split("\n") for line in lines):
+            return with_notice
+    return plain
+
+
+def _first_fitting(texts: list[str]) -> str:
+    screen = ""
+    for text in texts:
+        trial = f"{screen}\n{text}" if screen else text
+        if fits_ussd(trial):
+            screen = trial
+    if not screen and texts:
+        screen = wrap(texts[0], fits_ussd)[0]
+    return screen
+
+
+def _ussd_result(params: dict[str, Any], language: str) -> list[str]:
+    """Case and tier first, then the flags (short ones if the full ones do not fit), then
+    what to do, as far as the screen goes."""
+    finished, *actions = _result_parts(params, language)
+    screen = finished
+    for flag in params.get("flags", ()):
+        for key in (f"flags.{flag}", f"ussd.flags.{flag}"):
+            if messages.has(key) and fits_ussd(f"{screen}\n{messages.text(key, language)}"):
+                screen += "\n" + messages.text(key, language)
+                break
+    return [screen] + actions
+
+
+def ussd_choose(case: str, language: str) -> str:
+    return "\n".join(
+        [
+            messages.text("ussd.open_draft", language, case=case),
+            f"1 {messages.text('ussd.continue', language)}",
+            f"2 {messages.text('ussd.new', language)}",
+        ]
+    )
+
+
+def plain_texts(says: list[Say], language: str) -> list[str]:
+    """The texts of notices and results (not questions), for USSD screens."""
+    out = []
+    for say in says:
+        if say.kind == "text":
+            out.append(messages.text(say.key, language, **say.params))
+        elif say.kind == "result":
+            out.extend(_ussd_result(say.params, language))
+        elif say.kind == "unclear":
+            out.append(messages.text(f"errors.{say.key}", language))
+    return out
