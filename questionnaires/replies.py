@@ -110,6 +110,12 @@ def clean(text: str | None) -> str:
     return " ".join(text.split()).strip(_TRIM).casefold()
 
 
+def _is_number(text: str) -> bool:
+    """ASCII digits only (Khmer digits were converted by :func:`clean`): ``str.isdigit``
+    is also true of "¹" and other characters ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def option_numbers(count: int) -> list[int]:
     """Numbers for a list of ``count`` entries: 1-8, then 10 onward (0 and 9 are commands)."""
     numbers: list[int] = []
@@ -149,7 +155,7 @@ def parse(text: str | None, q: Questionnaire | None = None, question: Question |
         return Unclear(empty=True)
     if cleaned in OPT_OUT_WORDS:
         return OptOut(cleaned)
-    if question is not None and question.type == "integer" and cleaned.isdigit() and cleaned != BACK:
+    if question is not None and question.type == "integer" and _is_number(cleaned) and cleaned != BACK:
         return _integer(question, cleaned)  # "9" is an age here, not help
     command = parse_command(cleaned)
     if command is not None:
@@ -180,12 +186,12 @@ def parse_command(cleaned: str) -> Command | None:
 def parse_answer(q: Questionnaire, question: Question, cleaned: str) -> str | int | None:
     """The canonical answer ``cleaned`` (see :func:`clean`) gives, or None."""
     if question.type == "integer":
-        if cleaned.isdigit():
+        if _is_number(cleaned):
             reply = _integer(question, cleaned)
             return reply.value if isinstance(reply, Answer) else None
         return _word(cleaned, ("unknown",)) if question.allow_unknown else None
     numbered = dict(numbered_values(q, question))
-    if cleaned.isdigit():
+    if _is_number(cleaned):
         return numbered.get(int(cleaned))
     if question.type in ("indicator", "consent"):
         return _word(cleaned, tuple(numbered.values()))

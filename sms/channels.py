@@ -56,19 +56,43 @@ def sms_reply(
     races the original (the check is repeated under the session lock).
     """
     caller = identify(raw_phone, training=training)
-    if caller is None:
-        return [neutral_reply()]
+    if caller is None or caller.user.role == "service":
+        service_reply = referral_answer(raw_phone, body, caller) if not training else None
+        return [service_reply or neutral_reply()]
     return caller_sms_reply(caller, body, message_sid=message_sid, now=now)
 
 
+def referral_answer(raw_phone: str | None, body: str | None, caller: Caller | None) -> str | None:
+    """A registered service answering a referral ('YES 123'), from the service's registered
+    phone or the phone of one of its staff. Answering twice changes nothing."""
+    from webapp.core import phones
+    from webapp.referrals import directory, operations
+    from webapp.referrals.models import Service
+
+    service = None
+    if caller is not None and caller.user.service_id:
+        service = db.session.get(Service, caller.user.service_id)
+    if service is None:
+        try:
+            service = directory.find_by_phone(phones.normalise(raw_phone or ""))
+        except phones.PhoneError:
+            return None
+    return operations.answer_by_sms(service, body) if service is not None else None
+
+
 def caller_sms_reply(
-    caller: Caller, body: str | None, *, message_sid: str | None = None, now: datetime | None = None
+    caller: Caller,
+    body: str | None,
+    *,
+    message_sid: str | None = None,
+    now: datetime | None = None,
+    skip_unneeded: bool = True,
 ) -> list[str]:
     session = open_session(caller, "sms")
     previous = stored_reply(message_sid)
     if previous is not None:
         return previous
-    dialogue = Dialogue(session, caller.user, now=now)
+    dialogue = Dialogue(session, caller.user, now=now, skip_unneeded=skip_unneeded)
     turn = dialogue.receive(body)
     texts = [] if turn.silent else render.sms_texts(dialogue.q, turn.says, dialogue.language)
     if message_sid:

@@ -18,9 +18,10 @@ sms_cli = AppGroup("sms", help="SMS/USSD channel: reminders and the training sim
 
 
 def tick() -> None:
-    """Reminders for idle screenings and expiry of old ones; commits."""
+    """Reminders for idle screenings, expiry of old ones, old MessageSids forgotten; commits."""
     dialogue.send_reminders()
     dialogue.expire_stale()
+    dialogue.forget_old_inbound()
     db.session.commit()
 
 
@@ -71,6 +72,7 @@ def remind_command() -> None:
     """Queue reminders for screenings idle 30 minutes; let go of those idle 24 hours."""
     reminded = dialogue.send_reminders()
     expired = dialogue.expire_stale()
+    dialogue.forget_old_inbound()
     db.session.commit()
     click.echo(f"reminders queued: {reminded}, sessions expired: {expired}")
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 import questionnaires
@@ -26,12 +26,15 @@ from webapp.screening import operations as screening_ops
 from webapp.screening.models import Screening
 from webapp.screening.operations import Context, ScreeningError
 
-from .models import SmsSession
+from .models import InboundMessage, SmsSession
 from .render import Say
 
 PLAIN_NUMBER = re.compile(r"\+?[0-9][0-9 ()-]{5,20}")
 REMIND_AFTER = timedelta(minutes=30)
 EXPIRE_AFTER = timedelta(hours=24)
+# Providers retry a webhook within minutes; a week of MessageSids is plenty to answer a
+# retry, and the stored replies (case numbers, results) should not outlive that need.
+KEEP_INBOUND = timedelta(days=7)
 # Drafts the phone channels may resume: their own, never a web form's.
 PHONE_CHANNELS = ("sms", "ussd")
 
@@ -139,10 +142,20 @@ def _reset(session: SmsSession) -> None:
 class Dialogue:
     """One staff member's conversation on one channel, over its locked session row."""
 
-    def __init__(self, session: SmsSession, user: User, *, now: datetime | None = None, language: str | None = None):
+    def __init__(
+        self,
+        session: SmsSession,
+        user: User,
+        *,
+        now: datetime | None = None,
+        language: str | None = None,
+        skip_unneeded: bool = True,
+    ):
         self.session = session
         self.user = user
         self.now = now or utcnow()
+        # Off only to measure what skipping saves (bench/sms_cost.py).
+        self.skip_unneeded = skip_unneeded
         # USSD gateways fix the language; SMS follows the session (the staff member's).
         self.fixed_language = language
         self.q = questionnaires.load()
@@ -373,7 +386,7 @@ class Dialogue:
         """The next question that can still matter, or the result when none is left."""
         self.session.page = 0
         self.session.showing_help = False
-        following = screening_ops.next_question(screening, skip_unneeded=True)
+        following = screening_ops.next_question(screening, skip_unneeded=self.skip_unneeded)
         if following is not None:
             self.session.question = following.code
             return Turn([Say("question", code=following.code)])
@@ -495,4 +508,11 @@ def expire_stale(now: datetime | None = None) -> int:
         .where(SmsSession.state != "idle", SmsSession.last_activity_at <= now - EXPIRE_AFTER)
         .values(state="idle", screening_id=None, question=None, context=None, page=0, showing_help=False)
     )
+    return result.rowcount or 0
+
+
+def forget_old_inbound(now: datetime | None = None) -> int:
+    """Drop the record of messages handled more than a week ago."""
+    now = now or utcnow()
+    result = db.session.execute(delete(InboundMessage).where(InboundMessage.received_at < now - KEEP_INBOUND))
     return result.rowcount or 0

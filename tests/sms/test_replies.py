@@ -113,6 +113,13 @@ def test_commands(text, command):
     assert parse(text, "M1") == command
 
 
+@pytest.mark.parametrize("text", ["¹", "²³", "٣", "๑", "Ⅻ", "①"])
+def test_digit_like_characters_are_not_numbers(text):
+    """Found by the fuzz test: str.isdigit() is true of "¹", which int() refuses."""
+    assert isinstance(parse(text, "age"), R.Unclear)
+    assert isinstance(parse(text, "sector"), R.Unclear)
+
+
 def test_empty_and_invisible_bodies():
     assert parse("") == R.Unclear(empty=True)
     assert parse("\u200b\u200c\u200d\ufeff \n\t") == R.Unclear(empty=True)
