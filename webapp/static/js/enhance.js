@@ -1,0 +1,217 @@
+// Loaded on every page (defer). With JavaScript, a screener gets the in-browser screening:
+// "New screening" links go to the app, the service worker is registered, and screenings
+// saved on this phone are sent when the network is there. Without JavaScript nothing here
+// runs and every link keeps going to the server-driven form.
+// The queue lives in localStorage under the user's id; screen.js uses it through
+// window.screeningQueue. Kept to ES2017 like screen.js: a phone whose browser cannot parse
+// one cannot parse the other, and then keeps the no-JavaScript form.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var data = script ? script.dataset : {};
+
+  if (!data.user) {
+    // Nobody is logged in: a page cached for the last user must not be shown to the next.
+    if (window.caches) {
+      caches.keys().then(function (keys) {
+        keys.filter(function (k) { return k.indexOf("pages-") === 0; }).forEach(function (k) { caches.delete(k); });
+      }).catch(function () {});
+    }
+    return;
+  }
+
+  function storageWorks() {
+    try {
+      localStorage.setItem("scr:probe", "1");
+      localStorage.removeItem("scr:probe");
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+  if (!window.fetch || !window.JSON || !storageWorks()) return;
+
+  var KEY = "scr:" + data.user + ":queue";
+  var listeners = [];
+  var running = Promise.resolve();
+
+  function items() {
+    try {
+      var list = JSON.parse(localStorage.getItem(KEY) || "[]");
+      return Array.isArray(list) ? list : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  // Read, change, write in one go so two tabs lose nothing of each other's changes.
+  function update(change) {
+    var list = change(items());
+    localStorage.setItem(KEY, JSON.stringify(list));
+    show();
+    return list;
+  }
+
+  function add(type, body) {
+    update(function (list) {
+      return list.concat([{ id: body.uuid || String(Date.now()) + Math.random(), type: type, body: body, state: "waiting" }]);
+    });
+  }
+
+  function waiting() {
+    return items().filter(function (item) { return item.type === "screening"; });
+  }
+
+  function token() {
+    var el = document.querySelector('meta[name="csrf-token"]') || document.querySelector('input[name="csrf_token"]');
+    return el ? el.content || el.value : "";
+  }
+
+  // The page may be old (cached shell, long offline): fetch a fresh token once.
+  function freshToken() {
+    return fetch(data.app, { credentials: "same-origin", redirect: "manual", cache: "no-store" })
+      .then(function (res) { return res.ok ? res.text() : ""; })
+      .then(function (html) {
+        var match = /<meta name="csrf-token" content="([^"]+)"/.exec(html);
+        if (!match) return false;
+        var meta = document.querySelector('meta[name="csrf-token"]');
+        if (!meta) {
+          meta = document.createElement("meta");
+          meta.name = "csrf-token";
+          document.head.appendChild(meta);
+        }
+        meta.content = match[1];
+        return true;
+      });
+  }
+
+  function post(item) {
+    return fetch(item.type === "screening" ? data.submit : data.decline, {
+      method: "POST",
+      credentials: "same-origin",
+      redirect: "manual", // an ended session answers with a redirect to the log-in page
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token() },
+      body: JSON.stringify(item.type === "screening" ? item.body : { context: item.body.context }),
+    });
+  }
+
+  function mark(id, changes) {
+    update(function (list) {
+      return list.map(function (item) { return item.id === id ? Object.assign({}, item, changes) : item; });
+    });
+  }
+
+  function remove(id) {
+    update(function (list) { return list.filter(function (item) { return item.id !== id; }); });
+  }
+
+  function needsLogin(res) {
+    return res.type === "opaqueredirect" || res.status === 400 || res.status === 401 || res.status === 403;
+  }
+
+  // Send what waits, oldest first. A refused item (422) stays with its error and is tried
+  // again only when a page loads (everything=true); a network failure stops the round.
+  async function sendAll(everything) {
+    var retried = false;
+    var sent = 0;
+    var list = items();
+    for (var i = 0; i < list.length; i++) {
+      var item = list[i];
+      if (item.state === "refused" && !everything) continue;
+      var res;
+      try {
+        res = await post(item);
+        if (needsLogin(res) && !retried) {
+          retried = true;
+          if (await freshToken()) res = await post(item);
+        }
+      } catch (e) {
+        return sent; // offline, or the server is out of reach: try later
+      }
+      if (res.status === 200 || res.status === 201) {
+        var body = await res.json().catch(function () { return {}; });
+        remove(item.id);
+        sent += item.type === "screening" ? 1 : 0;
+        listeners.forEach(function (fn) { fn(item, body); });
+      } else if (res.status === 422) {
+        var problem = await res.json().catch(function () { return {}; });
+        mark(item.id, { state: "refused", error: (problem.field || "") + ": " + (problem.error || res.status) });
+      } else if (needsLogin(res)) {
+        update(function (all) {
+          return all.map(function (x) { return x.state === "refused" ? x : Object.assign({}, x, { state: "login" }); });
+        });
+        return sent;
+      } else {
+        return sent; // 5xx: the server has trouble; try later
+      }
+    }
+    return sent;
+  }
+
+  // Rounds run one after another (and one tab at a time), each reading the queue afresh,
+  // so a screening queued while a round is under way is sent by the next one.
+  function sync(everything) {
+    if (!navigator.onLine || !items().length) return Promise.resolve();
+    var round = function () { return sendAll(everything); };
+    running = running.then(function () {
+      return navigator.locks ? navigator.locks.request("scr-sync-" + data.user, round) : round();
+    }).then(function (sent) {
+      // My screenings lists what the server has: show the ones that just arrived.
+      if (sent && location.pathname === data.mine) location.reload();
+    }, function () {});
+    return running;
+  }
+
+  function show() {
+    var status = document.getElementById("queue-status");
+    if (!status) return;
+    var list = waiting();
+    var login = list.some(function (item) { return item.state === "login"; });
+    var refused = list.filter(function (item) { return item.state === "refused"; });
+    status.textContent = "";
+    status.dataset.count = String(list.length);
+    status.hidden = !list.length;
+    if (!list.length) return;
+    status.append(data.waiting + " " + list.length);
+    if (login) {
+      var link = document.createElement("a");
+      link.href = data.login;
+      link.textContent = data.relogin;
+      status.append(document.createElement("br"), link);
+    }
+    refused.forEach(function (item) {
+      status.append(document.createElement("br"), data.refused + " " + item.error);
+    });
+  }
+
+  window.screeningQueue = {
+    add: add,
+    sync: sync,
+    waiting: waiting,
+    onSent: function (fn) { listeners.push(fn); },
+  };
+
+  // "New screening" goes to the in-browser form when it can run here.
+  document.querySelectorAll("a[href]").forEach(function (a) {
+    if (a.pathname === data.start && a.origin === location.origin) a.href = data.app;
+  });
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(data.sw).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function () {
+      // The shell is dropped at log-out (see above); keep one for this user.
+      return caches.match(data.app, { ignoreSearch: true, ignoreVary: true }).then(function (hit) {
+        if (!hit && navigator.onLine && location.pathname !== data.app) {
+          return fetch(data.app, { credentials: "same-origin" });
+        }
+      });
+    }).catch(function () {});
+  }
+
+  show();
+  window.addEventListener("storage", function (event) { if (event.key === KEY) show(); });
+  window.addEventListener("online", function () { sync(false); });
+  setInterval(function () { sync(false); }, 60000);
+  sync(true);
+})();

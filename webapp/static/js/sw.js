@@ -1,0 +1,96 @@
+// Service worker, served from /sw.js so its scope is the whole site.
+// - The app shell (/screenings/app) and the questionnaire (/api/questionnaire): network
+//   first, the cached copy when there is no network, so a screening can start offline.
+// - Static files: from the cache first (refreshed in the background, since their URLs
+//   carry no content hash).
+// - Nothing else is cached: case pages and results stay no-store, and POSTs always go to
+//   the network (the queue in enhance.js keeps what could not be sent).
+// Bump VERSION whenever this file or the list of precached files changes: the old caches
+// are dropped when the new worker activates.
+const VERSION = "v1";
+const STATIC = "static-" + VERSION;
+const PAGES = "pages-" + VERSION; // enhance.js drops "pages-*" when nobody is logged in
+const SHELL = ["/screenings/app", "/api/questionnaire"];
+const ASSETS = ["/static/css/app.css", "/static/js/enhance.js", "/static/js/screen.js"];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    Promise.all([
+      caches.open(STATIC).then((cache) => cache.addAll(ASSETS)),
+      caches.open(PAGES).then((cache) => Promise.all(SHELL.map((url) => refresh(cache, url).catch(() => null)))),
+    ]).then(() => self.skipWaiting())
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((key) => key !== STATIC && key !== PAGES).map((key) => caches.delete(key))))
+      .then(() => self.clients.claim())
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (SHELL.indexOf(url.pathname) >= 0) {
+    event.respondWith(networkFirst(request, url.pathname));
+  } else if (url.pathname.indexOf("/static/") === 0) {
+    event.respondWith(cacheFirst(request));
+  }
+});
+
+// Keep a fresh copy only of a page the user may see (200, not a redirect to the log-in page);
+// a session that has ended drops the copy.
+function store(cache, key, response) {
+  if (response.status === 200 && response.type === "basic" && !response.redirected) {
+    return cache.put(key, response.clone()).then(() => response);
+  }
+  if (response.type === "opaqueredirect" || response.redirected || response.status === 401 || response.status === 403) {
+    return cache.delete(key).then(() => response);
+  }
+  return Promise.resolve(response);
+}
+
+function refresh(cache, url) {
+  return fetch(url, { credentials: "same-origin", redirect: "manual" }).then((response) => store(cache, url, response));
+}
+
+// With a weak signal the network may take long to fail: after SLOW ms the cached copy is
+// served, and the network answer still refreshes the cache when it comes.
+const SLOW = 4000;
+
+function networkFirst(request, key) {
+  return caches.open(PAGES).then((cache) => cache.match(key, { ignoreVary: true }).then((hit) => {
+    const network = fetch(conditional(request, hit)).then((response) =>
+      response.status === 304 && hit ? hit : store(cache, key, response));
+    const slow = new Promise((resolve) => setTimeout(resolve, SLOW)).then(() => hit || network);
+    return Promise.race([network, slow]).catch(() => hit || Response.error());
+  }));
+}
+
+// The questionnaire carries an ETag; pages are no-store, so the browser's HTTP cache never
+// asks If-None-Match for us. Navigations cannot take extra headers.
+function conditional(request, hit) {
+  const etag = hit && hit.headers.get("ETag");
+  if (!etag || request.mode === "navigate") return request;
+  const headers = new Headers(request.headers);
+  headers.set("If-None-Match", etag);
+  return new Request(request, { headers: headers });
+}
+
+function cacheFirst(request) {
+  return caches.open(STATIC).then((cache) =>
+    cache.match(request, { ignoreSearch: true }).then((hit) => {
+      const network = fetch(request).then((response) => {
+        if (response.ok) cache.put(request, response.clone());
+        return response;
+      });
+      if (!hit) return network;
+      network.catch(() => null);
+      return hit;
+    })
+  );
+}
