@@ -1,0 +1,311 @@
+"""Bytes a screener's phone downloads per screen, gzip-compressed.
+
+    .venv/bin/python bench/page_weight.py
+
+Starts the app on 127.0.0.1 (a temporary SQLite database, the synthetic demo users), logs
+in as the demo border user and walks one whole screening (vignette e01) twice: through the
+server-driven form (no JavaScript) and through the in-browser form (static/js/screen.js).
+
+How bytes are counted, as a phone behind a gzip-ing proxy would receive them:
+- every response body is gzip-compressed here at level 6 (the dev server does not
+  compress), except when gzip would make it larger (woff2, PNG: sent as they are);
+- response headers are counted as sent, and so are redirects and 304 revalidations
+  (Flask sends static files with ``Cache-Control: no-cache``, so a browser revalidates its
+  cached CSS and JavaScript on every page it loads);
+- uploads (request lines, cookies, form posts) are not counted;
+- the Khmer font is reported on its own: only a browser with no Khmer font fetches it
+  (every current Android phone has Noto Sans Khmer and never does).
+
+Budget (issue 3): first load at most 60 KB; each further screen at most 15 KB on the
+no-JavaScript path. Exit status 1 when a budget fails.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from http.client import HTTPConnection
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urljoin, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FIRST_LOAD_BUDGET = 60 * 1024
+SCREEN_BUDGET = 15 * 1024
+VIGNETTE = "e01"
+
+
+@dataclass
+class Fetch:
+    method: str
+    path: str
+    status: int
+    headers: int
+    body: int
+    gzipped: int
+
+    @property
+    def transferred(self) -> int:
+        return self.headers + self.gzipped
+
+
+@dataclass
+class Phone:
+    """A browser's network behaviour, reduced to what matters for counting bytes."""
+
+    host: str
+    port: int
+    cookies: dict[str, str] = field(default_factory=dict)
+    etags: dict[str, str] = field(default_factory=dict)
+    log: list[Fetch] = field(default_factory=list)
+
+    def request(self, method: str, path: str, form: dict | None = None, json_body: dict | None = None,
+                headers: dict | None = None) -> tuple[int, dict[str, str], bytes]:
+        connection = HTTPConnection(self.host, self.port, timeout=30)
+        sent = {"Accept-Encoding": "identity", **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        elif json_body is not None:
+            body = json.dumps(json_body).encode()
+            sent["Content-Type"] = "application/json"
+        if method == "GET" and path in self.etags:
+            sent["If-None-Match"] = self.etags[path]
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        data = response.read()
+        raw_headers = f"HTTP/1.1 {response.status} {response.reason}\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in response.getheaders()) + "\r\n"
+        connection.close()
+        for value in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(value).items():
+                self.cookies[name] = morsel.value
+        if response.headers.get("ETag") and method == "GET":
+            self.etags[path] = response.headers["ETag"]
+        compressed = len(gzip.compress(data, compresslevel=6)) if data else 0
+        self.log.append(Fetch(method, path, response.status, len(raw_headers.encode()), len(data), min(compressed, len(data))))
+        return response.status, dict(response.headers.items()), data
+
+    def page(self, method: str, path: str, form: dict | None = None) -> tuple[str, str]:
+        """Load a page as a browser does: follow redirects, then fetch what it links to."""
+        status, headers, data = self.request(method, path, form=form)
+        while status in (301, 302, 303):
+            path = urlsplit(urljoin(path, headers["Location"])).path
+            status, headers, data = self.request("GET", path)
+        html = data.decode()
+        for asset in subresources(html):
+            self.request("GET", asset)
+        return path, html
+
+    def mark(self) -> int:
+        return len(self.log)
+
+    def since(self, mark: int) -> list[Fetch]:
+        return self.log[mark:]
+
+
+def subresources(html: str) -> list[str]:
+    """Stylesheets, scripts, icon and manifest the page makes the browser fetch."""
+    found = re.findall(r'<link rel="(?:stylesheet|icon|manifest)" href="([^"]+)"', html)
+    found += re.findall(r'<script src="([^"]+)"', html)
+    return found
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def total(fetches: list[Fetch]) -> int:
+    return sum(f.transferred for f in fetches)
+
+
+def kb(n: int) -> str:
+    return f"{n / 1024:6.1f} KB"
+
+
+def start_server():
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from tests.conftest import make_config
+    from webapp import create_app
+    from webapp.demo import seed_users
+    from webapp.extensions import db
+
+    folder = tempfile.mkdtemp(prefix="page-weight-")
+    app = create_app(make_config(f"sqlite:///{folder}/bench.db"))
+    with app.app_context():
+        upgrade()
+        seed_users()
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def vignette_answers() -> dict:
+    examples = json.loads((ROOT.parent / "shared" / "vignettes" / "examples.json").read_text(encoding="utf-8"))
+    return next(v for v in examples if v["id"] == VIGNETTE)["answers"]
+
+
+def log_in(phone: Phone) -> tuple[list[Fetch], list[Fetch], str]:
+    """First load (the log-in page and what it needs), then logging in (lands on My screenings)."""
+    from webapp.demo import DEMO_PASSWORD
+
+    mark = phone.mark()
+    _, login_page = phone.page("GET", "/login")
+    first = phone.since(mark)
+    mark = phone.mark()
+    _, mine = phone.page("POST", "/login", form={"identifier": "border", "password": DEMO_PASSWORD,
+                                                 "csrf_token": csrf(login_page)})
+    return first, phone.since(mark), mine
+
+
+def font_path(phone: Phone) -> str:
+    _, _, css = phone.request("GET", "/static/css/app.css")
+    return urljoin("/static/css/app.css", re.search(r'url\("([^"]+\.woff2)"\)', css.decode()).group(1))
+
+
+def no_js_path(server) -> tuple[list[Fetch], list[tuple[str, list[Fetch]]]]:
+    phone = Phone(*server.server_address[:2])
+    first, login, _ = log_in(phone)
+    screens = [("log in -> My screenings", login)]
+    answers = {code: str(value) for code, value in vignette_answers().items()}
+
+    mark = phone.mark()
+    _, start = phone.page("GET", "/screenings/new")
+    screens.append(("New screening (context)", phone.since(mark)))
+    mark = phone.mark()
+    _, consent = phone.page("POST", "/screenings/new", form={
+        "kind": "post", "post_code": "POIPET", "csrf_token": csrf(start)})
+    screens.append(("consent to read aloud", phone.since(mark)))
+    fields = dict(re.findall(r'<input id="(\w+)" name="\w+" type="hidden" value="([^"]*)"', consent))
+    mark = phone.mark()
+    path, html = phone.page("POST", "/screenings/consent", form={**fields, "answer": "yes"})
+    screens.append(("question " + path.rsplit("/", 1)[1], phone.since(mark)))
+    while "/q/" in path:
+        code = path.rsplit("/", 1)[1]
+        value = answers.get(code, "no")
+        name = "choice" if f'name="choice" value="{value}"' in html else "answer"
+        mark = phone.mark()
+        path, html = phone.page("POST", path, form={name: value, "csrf_token": csrf(html)})
+        label = "question " + path.rsplit("/", 1)[1] if "/q/" in path else "result page"
+        screens.append((label, phone.since(mark)))
+    return first, screens
+
+
+def js_path(server) -> tuple[list[Fetch], list[tuple[str, list[Fetch]]], int]:
+    """What the in-browser form costs; the questions themselves run on the phone (0 bytes)."""
+    import uuid
+    from datetime import datetime, timezone
+
+    phone = Phone(*server.server_address[:2])
+    first, login, mine = log_in(phone)
+    screens = [("log in -> My screenings", login)]
+
+    # enhance.js registers the service worker, which caches the shell and the questionnaire
+    # (its static files revalidate against what the page already has).
+    mark = phone.mark()
+    phone.request("GET", "/sw.js")
+    for path in ("/static/css/app.css", "/static/js/enhance.js", "/static/js/screen.js", "/screenings/app",
+                 "/api/questionnaire"):
+        phone.request("GET", path)
+    screens.append(("service worker install (once per version)", phone.since(mark)))
+
+    # Opening the app: the page and the questionnaire network-first, static files from the
+    # worker's cache (revalidated in the background).
+    mark = phone.mark()
+    _, shell = phone.page("GET", "/screenings/app")
+    phone.request("GET", "/api/questionnaire")
+    screens.append(("open the in-browser form", phone.since(mark)))
+    import questionnaires
+
+    kept = questionnaires.effective_answers(questionnaires.load(), vignette_answers())
+    questions = len(kept) - 1 + 2  # the questions, the context screen and the consent screen
+
+    now = datetime.now(timezone.utc).isoformat()
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "context": {"kind": "post", "post_code": "POIPET"},
+        "answers": {code: {"value": value, "answered_at": now} for code, value in kept.items()},
+        "language": "km",
+        "started_at": now,
+    }
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', shell).group(1)
+    mark = phone.mark()
+    status, _, reply = phone.request("POST", "/api/screenings", json_body=body, headers={"X-CSRFToken": token})
+    assert status == 201, (status, reply[:300])
+    phone.page("GET", json.loads(reply)["result_url"])
+    screens.append(("send the screening + result page", phone.since(mark)))
+    return first, screens, questions
+
+
+def describe(fetches: list[Fetch]) -> str:
+    return ", ".join(f"{f.method} {f.path} {f.status} {f.transferred}" for f in fetches)
+
+
+def main() -> int:
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = start_server()
+    ok = True
+
+    first, screens = no_js_path(server)
+    font_phone = Phone(*server.server_address[:2])
+    font = font_path(font_phone)
+    font_phone.request("GET", font)
+    font_fetch = font_phone.log[-1]
+
+    print("First load (log-in page, CSS, enhance.js), gzip level 6, headers included:")
+    for f in first:
+        print(f"  {f.method} {f.path:45} {f.status}  body {f.body:7} B  gzip {f.gzipped:7} B  + headers {f.headers} B")
+    first_total = total(first)
+    verdict = "PASS" if first_total <= FIRST_LOAD_BUDGET else "FAIL"
+    ok &= verdict == "PASS"
+    print(f"  first load: {kb(first_total)}   budget {kb(FIRST_LOAD_BUDGET)}  {verdict}")
+    with_font = first_total + font_fetch.transferred
+    verdict = "PASS" if with_font <= FIRST_LOAD_BUDGET else "FAIL"
+    ok &= verdict == "PASS"
+    print(f"  Khmer font {font}: {kb(font_fetch.transferred)} (only for a browser with no Khmer font)")
+    print(f"  first load with the font: {kb(with_font)}   budget {kb(FIRST_LOAD_BUDGET)}  {verdict}")
+
+    print("\nNo JavaScript: each further screen (the answer's POST, its redirects, the next page, 304s):")
+    worst = 0
+    for label, fetches in screens:
+        size = total(fetches)
+        worst = max(worst, size)
+        verdict = "PASS" if size <= SCREEN_BUDGET else "FAIL"
+        ok &= verdict == "PASS"
+        body = sum(f.gzipped for f in fetches)
+        print(f"  {label:38} {kb(size)} = body {kb(body)} + headers {kb(size - body)} in {len(fetches)} responses  {verdict}")
+    print(f"  {len(screens)} screens, largest {kb(worst)}, total {kb(sum(total(f) for _, f in screens))}"
+          f"   budget per screen {kb(SCREEN_BUDGET)}")
+
+    js_first, js_screens, local_screens = js_path(server)
+    print("\nWith JavaScript (same first load, "
+          f"{kb(total(js_first))}; the in-browser form after logging in):")
+    for label, fetches in js_screens:
+        body = sum(f.gzipped for f in fetches)
+        print(f"  {label:45} {kb(total(fetches))} = body {kb(body)} + headers {kb(total(fetches) - body)}")
+        for f in fetches:
+            if f.gzipped > 1024:
+                print(f"      {f.method} {f.path:41} gzip {f.gzipped:7} B (body {f.body} B)")
+    print(f"  each of the {local_screens} screens of the form (context, consent, questions) {kb(0)}"
+          "  (runs on the phone)")
+    server.shutdown()
+    print("\nPASS" if ok else "\nFAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
