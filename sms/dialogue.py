@@ -288,16 +288,19 @@ class Dialogue:
         return Turn([Say("text", "no_context")])
 
     def _resume(self) -> Turn:
+        """Repeat the open question; with none open, reopen the latest unfinished screening
+        (a pending consent is dropped for it: nothing was recorded for that person yet)."""
         screening = self.screening()
-        if self.session.state in ("consent", "asking") and (screening is not None or self.session.state == "consent"):
+        if self.session.state == "asking" and screening is not None:
             turn = self.show()
-            if screening is not None:
-                turn.says.insert(0, Say("text", "resumed", params={"case": screening.case_number}))
+            turn.says.insert(0, Say("text", "resumed", params={"case": screening.case_number}))
             return turn
         draft = self._open_draft()
-        if draft is None:
-            return Turn([Say("text", "nothing_to_resume")])
-        return self._continue(draft)
+        if draft is not None:
+            return self._continue(draft)
+        if self.session.state == "consent":
+            return self.show()
+        return Turn([Say("text", "nothing_to_resume")])
 
     def _continue(self, draft: Screening) -> Turn:
         """Take over ``draft`` (possibly from this staff member's other channel)."""

@@ -31,7 +31,10 @@ csrf.exempt(webhooks)
 
 simulator = Blueprint("simulator", __name__, template_folder="templates")
 SIMULATOR_ROLES = ("supervisor", "admin")
-TRANSCRIPT_LINES = 40
+# The transcript lives in the (signed) session cookie, which browsers cap at 4 KB: keep
+# the last few lines only, or a long Khmer help text would push the log-in out with it.
+TRANSCRIPT_LINES = 6
+TRANSCRIPT_LINE_CHARS = 320
 
 
 def _config() -> Config:
@@ -156,7 +159,9 @@ def page():
         else:
             _simulate_sms(state, text)
         db.session.commit()
-        state["lines"] = state["lines"][-TRANSCRIPT_LINES:]
+        state["lines"] = [
+            {**line, "text": line["text"][:TRANSCRIPT_LINE_CHARS]} for line in state["lines"][-TRANSCRIPT_LINES:]
+        ]
         session["sms_simulator"] = state
         return redirect(url_for("simulator.page"))
     return render_template("simulator.html", state=state)

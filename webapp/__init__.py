@@ -15,6 +15,9 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
+    from .core import logs
+
+    logs.configure(config.log_level)
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(config.flask_settings())
 
@@ -32,13 +35,25 @@ def create_app(config: Config | None = None) -> Flask:
     from .core import security
     from .auth.views import bp as auth_bp
     from .admin.views import bp as admin_bp
+    from .audit.views import bp as audit_bp
+    from .core.health import bp as health_bp
     from .core.views import bp as core_bp
+    from .referrals.views import bp as referrals_bp
+    from .review.dashboard import bp as figures_bp
+    from .review.views import bp as review_bp
+    from .screening.api import bp as screening_api_bp
     from .screening.views import bp as screening_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(screening_bp)
+    app.register_blueprint(screening_api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(referrals_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(figures_bp)
+    app.register_blueprint(audit_bp)
     security.init_app(app)
 
     import sms

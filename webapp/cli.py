@@ -67,8 +67,16 @@ def validate_command(files: tuple[str, ...]) -> None:
 
 def register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
+    from .core.cli import keys_cli, purge_command
     from .demo import demo_cli
+    from .referrals.cli import directory_cli, referrals_cli
+    from .review.cli import export_cli
 
     app.cli.add_command(screening_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(directory_cli)
+    app.cli.add_command(referrals_cli)
+    app.cli.add_command(export_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(purge_command)

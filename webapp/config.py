@@ -47,6 +47,7 @@ class Config:
     login_attempts: int = 5
     login_lock_minutes: int = 15
     secure_cookies: bool = True
+    log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -80,6 +81,7 @@ class Config:
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
             session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", "30")),
             secure_cookies=name == "production" or env.get("SECURE_COOKIES") == "1",
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
         )
         if name == "development":
             config = config.with_development_defaults(instance)

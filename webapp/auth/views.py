@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..core.types import utcnow
 from ..core.views import _safe_next
+from ..audit.operations import record
 from ..extensions import db, limiter
 from . import operations
 from .forms import ChangePasswordForm, LoginForm
@@ -34,10 +35,17 @@ def login():
             form.identifier.data, form.password.data,
             max_attempts=config.login_attempts, lock_minutes=config.login_lock_minutes,
         )
-        db.session.commit()
         if outcome.user is None:
+            from ..core import crypto
+
+            # Which account was tried, as a keyed hash: brute force shows, the name does not.
+            record("login.failed", detail={"reason": outcome.reason},
+                   subject_hash=crypto.keyed_hash(form.identifier.data.strip().lower(), "login"))
+            db.session.commit()
             flash(LOGIN_MESSAGES[outcome.reason](), "error")
             return render_template("auth/login.html", form=form), 401
+        record("login", user=outcome.user)
+        db.session.commit()
         next_url = _safe_next(request.args.get("next"))
         session.clear()  # a fresh session at every log-in
         login_user(outcome.user)
@@ -52,6 +60,7 @@ def login():
 def logout():
     if current_user.is_authenticated:
         operations.end_sessions(current_user)
+        record("logout", user=current_user)
         db.session.commit()
     logout_user()
     session.clear()

@@ -8,10 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from ..extensions import db, login_manager
-
-# Endpoints anyone may open; everything else needs a logged-in user.
-PUBLIC_ENDPOINTS = {"static", "core.landing", "core.set_language", "core.manifest", "core.service_worker"}
-PUBLIC_PREFIXES = ("auth.", "webhooks.", "health.")
+from . import access
 
 CSP = "; ".join(
     [
@@ -51,29 +48,26 @@ def load_user(user_id: str):
     return user
 
 
-def is_public(endpoint: str | None) -> bool:
-    if endpoint is None:
-        return True  # 404s and 405s: let Flask answer them
-    return endpoint in PUBLIC_ENDPOINTS or endpoint.startswith(PUBLIC_PREFIXES)
-
-
 def require_login():
-    if is_public(request.endpoint):
+    """Deny by default: the access matrix decides; anonymous users are sent to log in."""
+    endpoint = request.endpoint
+    rule = access.rule_for(endpoint)
+    if rule == access.PUBLIC:
         return None
-    if current_user.is_authenticated:
-        if _idle_too_long():
-            logout_user()
-            session.clear()
-            flash(_("You were logged out after a period of inactivity."), "error")
-            return redirect(url_for("auth.login"))
-        if current_user.must_change_password and request.endpoint != "core.set_language":
-            return redirect(url_for("auth.change_password"))
-        return None
-    if request.accept_mimetypes.best == "application/json" or request.is_json:
-        abort(401)
-    if "auth.login" not in _endpoints():
-        abort(401)
-    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    if not current_user.is_authenticated:
+        if request.accept_mimetypes.best == "application/json" or request.is_json:
+            abort(401)
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    if _idle_too_long():
+        logout_user()
+        session.clear()
+        flash(_("You were logged out after a period of inactivity."), "error")
+        return redirect(url_for("auth.login"))
+    if current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    if not access.allowed(endpoint, current_user.role):
+        abort(403)
+    return None
 
 
 def _idle_too_long() -> bool:
@@ -83,10 +77,6 @@ def _idle_too_long() -> bool:
     last = session.get("seen")
     session["seen"] = now
     return isinstance(last, int) and now - last > config.session_idle_minutes * 60
-
-
-def _endpoints() -> set[str]:
-    return set(current_app.view_functions)
 
 
 def set_security_headers(response: Response) -> Response:

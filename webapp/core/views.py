@@ -62,3 +62,37 @@ def template_helpers():
         "current_locale": lambda: str(get_locale() or "km"),
         "nav_endpoints": lambda: current_app.view_functions,
     }
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """Served from the root so its scope covers the whole app."""
+    response = current_app.send_static_file("js/sw.js")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    from flask import jsonify
+
+    from flask_babel import gettext as _
+
+    response = jsonify({
+        "name": _("Victim identification screening"),
+        "short_name": _("Screening"),
+        "start_url": url_for("screening.mine"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#fafafa",
+        "theme_color": "#0b5cad",
+        "lang": str(template_helpers()["current_locale"]()),
+        "icons": [
+            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": url_for("static", filename="icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    })
+    response.mimetype = "application/manifest+json"
+    return response

@@ -46,3 +46,5 @@ class AnswerForm(FlaskForm):
 
 class NoteForm(FlaskForm):
     note = TextAreaField(_l("Note for the file (no names)"), validators=[Length(max=1000)])
+    initials = StringField(_l("Initials of the person's name (optional, to link repeat screenings)"),
+                           validators=[Optional(), Length(max=6)])

@@ -5,7 +5,7 @@ import uuid as uuidlib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.types import EncryptedText, UTCDateTime, utcnow
@@ -49,6 +49,14 @@ class Screening(db.Model):
     tier: Mapped[str | None] = mapped_column(String(20), index=True)
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The supervisor's decision (review issue); the engine's tier above is never overwritten.
+    confirmed_tier: Mapped[str | None] = mapped_column(String(20), index=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Name initials, only when the screener records them (for linking repeat screenings).
+    initials: Mapped[str | None] = mapped_column(EncryptedText)
+    # Keyed hash of birth year, sex, home province (+ initials): warns of repeat screenings
+    # of one person without showing who.
+    linkage_key: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -95,6 +103,8 @@ class DeclinedScreening(db.Model):
     __tablename__ = "declined_screenings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Made by the browser's offline queue, so a resent refusal is counted once.
+    client_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
     day: Mapped[date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(8))
     province_code: Mapped[str | None] = mapped_column(String(3))

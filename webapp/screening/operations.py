@@ -5,7 +5,6 @@ the transaction, so a failure anywhere leaves nothing half-done.
 """
 from __future__ import annotations
 
-import math
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +17,10 @@ import questionnaires
 from questionnaires import AnswerError, Questionnaire
 
 from ..auth.models import User
+from ..core.geo import great_circle_km
 from ..core.types import utcnow
 from ..extensions import db
+from . import linkage
 from .models import Answer, CaseCounter, DeclinedScreening, Screening
 
 ABROAD = "ABR"  # case-number province code for screenings made abroad (consular)
@@ -100,13 +101,6 @@ def nearest_province(lat: float, lon: float) -> str:
     return min(places.provinces, key=lambda p: great_circle_km((lat, lon), p.centroid)).code
 
 
-def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Haversine distance in kilometres."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, h)))
-
-
 def next_case_sequence(province: str, year: int) -> int:
     """The next sequence number for (province, year), without gaps under concurrency.
 
@@ -172,15 +166,25 @@ def start_screening(
     return screening
 
 
-def record_decline(*, channel: str, context: Context | None, training: bool = False) -> None:
-    """No consent: keep only that it happened (day, channel, province), nothing else."""
+def record_decline(
+    *, channel: str, context: Context | None, training: bool = False, client_uuid: str | None = None
+) -> None:
+    """No consent: keep only that it happened (day, channel, province), nothing else.
+
+    ``client_uuid`` (the browser's offline queue) makes a resend count once."""
+    if client_uuid:
+        client_uuid = _valid_uuid(client_uuid)
+        if db.session.scalar(select(DeclinedScreening.id).where(DeclinedScreening.client_uuid == client_uuid)):
+            return
     province = None
     if context is not None:
         try:
             province = context.validated().case_province
         except ScreeningError:
             province = None
-    db.session.add(DeclinedScreening(day=utcnow().date(), channel=channel, province_code=province, training=training))
+    db.session.add(DeclinedScreening(
+        day=utcnow().date(), channel=channel, province_code=province, training=training, client_uuid=client_uuid
+    ))
     db.session.flush()
 
 
@@ -248,6 +252,11 @@ def finish(screening: Screening) -> questionnaires.Result:
     if screening.status == "draft":
         screening.status = "complete"
         screening.completed_at = utcnow()
+        linkage.update(screening)
+        db.session.flush()
+        from ..referrals import operations as referrals
+
+        referrals.propose(screening)  # nothing is sent before the person agrees to share
     db.session.flush()
     return result
 
@@ -290,7 +299,7 @@ def submit_complete(
         if code == "consent":
             continue
         entry = answers[code]
-        when = _parse_time(entry.get("answered_at")) if isinstance(entry, Mapping) else None
+        when = parse_time(entry.get("answered_at")) if isinstance(entry, Mapping) else None
         screening.answers.append(Answer(code=code, value=str(canonical[code]), channel=channel, answered_at=when or utcnow()))
     db.session.flush()
     finish(screening)
@@ -304,7 +313,7 @@ def _valid_uuid(value: str) -> str:
         raise ScreeningError("uuid", "not a valid identifier") from None
 
 
-def _parse_time(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 import questionnaires
-from questionnaires import Question, Questionnaire
+from questionnaires import Question, Questionnaire, replies
 
 from ..core import places
 
@@ -71,16 +71,13 @@ def answer_error(question: Question) -> str:
     return str(_l("Choose one of the answers."))
 
 
-KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
-
-
 def raw_answer(question: Question, form: Mapping[str, str]) -> Any:
     """The submitted value: a button's value, or the typed number (Khmer digits accepted)."""
     if form.get("choice"):
         return form["choice"]
     value = (form.get("answer") or "").strip()
     if question.type == "integer":
-        return value.translate(KHMER_DIGITS)
+        return replies.clean(value)  # Khmer digits and stray zero-width characters
     return value
 
 

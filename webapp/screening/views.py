@@ -15,8 +15,9 @@ from flask_login import current_user
 import questionnaires
 
 from ..core import places
+from ..audit.operations import record
 from ..extensions import db
-from . import operations, presenters
+from . import linkage, operations, presenters
 from .forms import AnswerForm, ConsentForm, NoteForm, StartForm
 
 bp = Blueprint("screening", __name__, url_prefix="/screenings")
@@ -29,16 +30,13 @@ CONTEXTS_BY_ROLE = {
 }
 
 
-@bp.before_request
-def screeners_only():
-    if not current_user.is_authenticated or not current_user.is_screener:
-        abort(403)
-
-
 @bp.get("/")
 def mine():
+    from ..review import operations as review
+
     return render_template(
-        "screening/mine.html", screenings=operations.screenings_of(current_user), tier_words=presenters.TIER_WORDS
+        "screening/mine.html", screenings=operations.screenings_of(current_user), tier_words=presenters.TIER_WORDS,
+        requests=review.open_requests_for(current_user),
     )
 
 
@@ -164,8 +162,16 @@ def result(uuid):
     screening = own_or_404(uuid)
     if screening.status != "complete":
         return redirect(url_for(".resume", uuid=uuid))
-    form = NoteForm(formdata=None, note=screening.note)
-    return render_template("screening/result.html", screening=screening, view=presenters.ResultView(screening), form=form)
+    from ..referrals import operations as referrals
+    from ..review import operations as review
+
+    record("view", user=current_user, object_type="screening", object_id=screening.case_number)
+    db.session.commit()
+    form = NoteForm(formdata=None, note=screening.note, initials=screening.initials)
+    return render_template(
+        "screening/result.html", screening=screening, view=presenters.ResultView(screening), form=form,
+        referrals=referrals.of_screening(screening), info_requests=review.requests_of(screening),
+    )
 
 
 @bp.post("/<uuid>/note")
@@ -174,6 +180,9 @@ def note(uuid):
     form = NoteForm()
     if form.validate_on_submit():
         screening.note = form.note.data.strip() or None
+        screening.initials = linkage.normalise_initials(form.initials.data) or None
+        linkage.update(screening)
+        record("change.note", user=current_user, object_type="screening", object_id=screening.case_number)
         db.session.commit()
         flash(_("Note saved."), "ok")
     return redirect(url_for(".result", uuid=uuid))

@@ -1,0 +1,24 @@
+"""Gunicorn settings for production: several workers, no personal data in access logs.
+
+    gunicorn -c gunicorn.conf.py wsgi:app
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+# Twilio waits 15 s for a reply and USSD gateways 2 s: a request stuck longer is killed.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "20"))
+graceful_timeout = 20
+keepalive = 5
+max_requests = 2000  # recycle workers now and then
+max_requests_jitter = 200
+preload_app = False  # each worker opens its own database pool
+# Access log: path without the query string (the USSD token travels there), no client IP,
+# no user agent, no referrer.
+accesslog = "-"
+access_log_format = '{"at":"%(t)s","method":"%(m)s","path":"%(U)s","status":%(s)s,"bytes":%(B)s,"ms":%(M)s}'
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,150 @@
+"""A positive screening becomes a referral: consent to share, notify, answer, escalate."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.test_screening_api import payload, post, token
+from tests.web import csrf, login, make_user
+from webapp.auth.models import User
+from webapp.core.types import utcnow
+from webapp.demo import seed_services
+from webapp.extensions import db as database
+from webapp.referrals import operations
+from webapp.referrals.models import Referral, ReferralEvent
+from sms.models import OutboxMessage
+
+
+def setup_directory(app):
+    with app.app_context():
+        ids = seed_services()
+        database.session.commit()
+        return ids
+
+
+def screen(app, client, vignette="e01", **answers):
+    make_user(app, "border")
+    login(client, "border")
+    body = payload(vignette)
+    for code, value in answers.items():
+        body["answers"][code] = {"value": value}
+    response = post(client, body, token(client))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def share(client, result):
+    page = client.get(result["result_url"]).get_data(as_text=True)
+    return client.post(f"/referrals/screening/{result['uuid']}/consent", data={"share": "yes", "csrf_token": csrf(page)})
+
+
+def test_likely_victim_is_referred_once_the_person_agrees(app, client, db):
+    ids = setup_directory(app)
+    result = screen(app, client)
+    page = client.get(result["result_url"]).get_data(as_text=True)
+    assert 'data-state="proposed"' in page and "/consent" in page
+    assert db.session.scalar(select(OutboxMessage.id)) is None  # nothing sent before consent
+    share(client, result)
+    referrals = db.session.scalars(select(Referral).order_by(Referral.id)).all()
+    assert [(r.need, r.state) for r in referrals] == [("shelter", "notified"), ("registration", "notified")]
+    assert referrals[0].service_id == ids["DEMO-001"]  # Poipet transit centre, a few hundred metres away
+    messages = db.session.scalars(select(OutboxMessage)).all()
+    assert {m.recipient for m in messages} == {"+85512000101"}
+    body = messages[0].body
+    assert result["case_number"] in body and "male" in body and "25-34" in body and f"YES {referrals[0].id}" in body
+    assert "Synthetic" not in body  # no name (our synthetic screener's name) in an SMS
+
+
+def test_no_consent_sends_nothing_and_shows_the_service(app, client, db):
+    setup_directory(app)
+    result = screen(app, client)
+    page = client.get(result["result_url"]).get_data(as_text=True)
+    client.post(f"/referrals/screening/{result['uuid']}/consent", data={"share": "no", "csrf_token": csrf(page)})
+    assert db.session.scalar(select(OutboxMessage.id)) is None
+    page = client.get(result["result_url"]).get_data(as_text=True)
+    assert "+85512000101" in page  # the service's contact details to give the person
+    assert all(r.state == "closed" for r in db.session.scalars(select(Referral)))
+
+
+def test_service_accepts_on_its_page_and_the_screener_sees_it(app, client, db):
+    ids = setup_directory(app)
+    result = screen(app, client)
+    share(client, result)
+    make_user(app, "service", username="svc", service_id=ids["DEMO-001"])
+    service = app.test_client()
+    login(service, "svc")
+    referral = db.session.scalar(select(Referral).where(Referral.need == "shelter"))
+    page = service.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert result["case_number"] in page
+    service.post(f"/referrals/{referral.id}", data={"action": "accept", "csrf_token": csrf(page)})
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).state == "accepted"
+    screener_page = client.get(result["result_url"]).get_data(as_text=True)
+    assert f'data-referral="{referral.id}" data-state="accepted"' in screener_page
+    events = db.session.scalars(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)).all()
+    assert [e.to_state for e in events] == ["proposed", "notified", "accepted"]
+    assert events[-1].actor_id is not None
+
+
+def test_a_service_sees_only_its_own_referrals(app, client, db):
+    ids = setup_directory(app)
+    result = screen(app, client)
+    share(client, result)
+    make_user(app, "service", username="other", service_id=ids["DEMO-009"])
+    other = app.test_client()
+    login(other, "other")
+    referral = db.session.scalar(select(Referral.id))
+    assert other.get(f"/referrals/{referral}").status_code == 404
+
+
+def test_unanswered_referral_escalates_to_the_next_service_and_alerts_supervisors(app, client, db):
+    setup_directory(app)
+    make_user(app, "supervisor", username="sup", phone="+85512000071")
+    result = screen(app, client)
+    share(client, result)
+    with app.app_context():
+        first = database.session.scalar(select(Referral).where(Referral.need == "shelter"))
+        first.deadline_at = utcnow() - timedelta(minutes=1)
+        database.session.commit()
+        assert operations.expire_overdue() == 1
+        database.session.commit()
+    referrals = db.session.scalars(select(Referral).where(Referral.need == "shelter").order_by(Referral.id)).all()
+    assert [(r.state, r.attempt) for r in referrals] == [("expired", 1), ("notified", 2)]
+    assert referrals[1].service_id != referrals[0].service_id
+    alerts = db.session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "alert")).all()
+    assert [a.recipient for a in alerts] == ["+85512000071"]
+
+
+def test_a_decline_goes_to_the_next_service(app, client, db):
+    ids = setup_directory(app)
+    result = screen(app, client)
+    share(client, result)
+    referral = db.session.scalar(select(Referral).where(Referral.need == "shelter"))
+    with app.app_context():
+        referral = database.session.get(Referral, referral.id)
+        operations.answer(referral, False, actor=None, kind="sms", reason="full tonight")
+        database.session.commit()
+    states = [(r.state, r.service_id) for r in db.session.scalars(
+        select(Referral).where(Referral.need == "shelter").order_by(Referral.id))]
+    assert states[0] == ("declined", ids["DEMO-001"]) and states[1][0] == "notified"
+
+
+def test_exploited_migrant_waits_for_the_screener(app, client, db):
+    setup_directory(app)
+    result = screen(app, client, vignette="e03")
+    share(client, result)
+    referral = db.session.scalar(select(Referral))
+    assert (referral.need, referral.state, referral.awaiting) == ("labour_rights", "proposed", "screener")
+    page = client.get(result["result_url"]).get_data(as_text=True)
+    client.post(f"/referrals/screening/{result['uuid']}/confirm/{referral.id}", data={"csrf_token": csrf(page)})
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).state == "notified"
+
+
+def test_possible_victim_waits_for_a_supervisor_unless_urgent(app, client, db):
+    setup_directory(app)
+    result = screen(app, client, vignette="e06")
+    share(client, result)
+    referral = db.session.scalar(select(Referral))
+    assert referral.awaiting == "supervisor" and referral.state == "proposed"

@@ -1,0 +1,208 @@
+"""Referral matching: which needs a result creates, and which registered service should
+take this person. Plain Python (no Flask, no SQLAlchemy), so it is easy to test and the
+web, SMS and CLI share it.
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from ..core.geo import great_circle_km
+
+SERVICE_TYPES = (
+    "shelter", "transit_centre", "child_protection", "medical", "psychosocial",
+    "legal_aid", "repatriation", "labour_rights", "registration",
+)
+SEXES = ("female", "male", "other")
+ALTERNATIVES = 3
+# Screened abroad: the crossing a person deported from this country usually comes back by.
+RETURN_CROSSINGS = {"TH": "POIPET", "VN": "BAVET", "LA": "TRAPEANG_KREAL"}
+
+
+@dataclass(frozen=True)
+class Need:
+    """A type of service needed. ``any_of``: a need some types can each satisfy."""
+
+    name: str
+    any_of: tuple[str, ...]
+
+
+def needs_for(tier: str, flags: Iterable[str], answers: dict) -> list[Need]:
+    """Derive the needs from an engine result (the referral issue's rules)."""
+    flags = set(flags)
+    needs: list[Need] = []
+    if tier in ("likely_victim", "possible_victim"):
+        if "minor" in flags:
+            needs.append(Need("child_protection", ("child_protection",)))
+        else:
+            needs.append(Need("shelter", ("shelter", "transit_centre")))
+    if "urgent" in flags and answers.get("U2") == "yes":
+        needs.append(Need("medical", ("medical",)))
+    if "foreign_national" in flags and tier in ("likely_victim", "possible_victim"):
+        needs.append(Need("repatriation", ("repatriation",)))
+    if tier == "exploited_migrant":
+        needs.append(Need("labour_rights", ("labour_rights",)))
+    if tier == "likely_victim":
+        needs.append(Need("registration", ("registration",)))
+    return needs
+
+
+@dataclass(frozen=True)
+class Person:
+    sex: str | None  # female / male / other / unknown / None
+    age: int | None
+    minor: bool
+    nationality: str | None  # ISO alpha-2 or None when unknown
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    id: int
+    name: str
+    types: frozenset[str]
+    sexes: frozenset[str]  # accepted sexes; empty = everyone
+    age_min: int | None
+    age_max: int | None
+    nationalities: frozenset[str]  # accepted; empty = every nationality
+    provinces: frozenset[str]  # provinces served
+    point: tuple[float, float]
+    places: int | None  # places available; None = not a residential service (no limit)
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Candidate:
+    service: ServiceEntry
+    distance_km: float
+
+
+@dataclass
+class Match:
+    need: Need
+    chosen: Candidate | None
+    alternatives: list[Candidate] = field(default_factory=list)
+    # Services closer than the chosen one that were passed over, and why.
+    excluded: list[tuple[Candidate, str]] = field(default_factory=list)
+    nationwide: bool = False  # nothing fitted within the province
+
+    def to_dict(self) -> dict:
+        def entry(candidate: Candidate) -> dict:
+            return {"id": candidate.service.id, "name": candidate.service.name, "distance_km": round(candidate.distance_km, 1),
+                    "places": candidate.service.places}
+
+        return {
+            "need": self.need.name,
+            "chosen": entry(self.chosen) if self.chosen else None,
+            "alternatives": [entry(c) for c in self.alternatives],
+            "excluded": [dict(entry(c), reason=reason) for c, reason in self.excluded],
+            "nationwide": self.nationwide,
+        }
+
+
+def refusal(service: ServiceEntry, need: Need, person: Person) -> str | None:
+    """Why ``service`` cannot take ``person`` for ``need``; None when it can."""
+    if not service.active:
+        return "inactive"
+    if not service.types.intersection(need.any_of):
+        return "wrong_type"
+    if service.sexes and person.sex in SEXES and person.sex not in service.sexes:
+        return "sex"
+    if service.sexes and person.sex not in SEXES and len(service.sexes) < len(SEXES):
+        return "sex"  # sex unknown: only a service for everyone is safe
+    if person.age is not None:
+        if service.age_min is not None and person.age < service.age_min:
+            return "age"
+        if service.age_max is not None and person.age > service.age_max:
+            return "age"
+    elif person.minor and service.age_min is not None and service.age_min >= 18:
+        return "age"
+    if service.nationalities and person.nationality and person.nationality not in service.nationalities:
+        return "nationality"
+    if service.places is not None and service.places <= 0:
+        return "full"
+    return None
+
+
+KM_PER_DEGREE_LAT = 111.19
+
+
+def _walk(pool: Iterable[ServiceEntry], need: Need, person: Person, point: tuple[float, float]) -> Match | None:
+    """The nearest fitting service (ties: more places first), three alternatives, and the
+    nearer services passed over with the reason."""
+    fitting: list[ServiceEntry] = []
+    refused: list[tuple[ServiceEntry, str]] = []
+    for service in pool:
+        reason = refusal(service, need, person)
+        if reason is None:
+            fitting.append(service)
+        elif reason != "wrong_type":
+            refused.append((service, reason))
+    if not fitting:
+        return None
+    top = heapq.nsmallest(
+        1 + ALTERNATIVES,
+        ((round(great_circle_km(point, s.point), 3), -(s.places or 0), s.id, s) for s in fitting),
+    )
+    chosen_km = top[0][0]
+    # Only services within the chosen distance can be "closer"; a latitude difference
+    # alone rules most of them out before any trigonometry.
+    reach = chosen_km / KM_PER_DEGREE_LAT + 1e-6
+    closer = []
+    for service, reason in refused:
+        if abs(service.point[0] - point[0]) <= reach:
+            km = round(great_circle_km(point, service.point), 3)
+            if km <= chosen_km:
+                closer.append((km, service.id, Candidate(service, km), reason))
+    closer.sort(key=lambda item: (item[0], item[1]))
+    candidates = [Candidate(s, km) for km, _places, _id, s in top]
+    return Match(need, candidates[0], candidates[1:], [(c, r) for _km, _id, c, r in closer])
+
+
+def match(
+    services: Sequence[ServiceEntry],
+    need: Need,
+    person: Person,
+    point: tuple[float, float],
+    province: str | None = None,
+    exclude_ids: Iterable[int] = (),
+) -> Match:
+    """The nearest service that fits, the next three, and why nearer ones were passed over.
+
+    Services serving ``province`` are preferred; when none fits there, the search is
+    nationwide and the match says so.
+    """
+    excluded_ids = set(exclude_ids)
+    typed = [s for s in services if s.types.intersection(need.any_of) and s.id not in excluded_ids]
+    if province:
+        found = _walk((s for s in typed if province in s.provinces), need, person, point)
+        if found is not None:
+            return found
+    found = _walk(typed, need, person, point)
+    if found is None:
+        return Match(need, None, nationwide=bool(province))
+    found.nationwide = bool(province)
+    return found
+
+
+class ServiceIndex:
+    """Active services grouped by type, built once, so a query only looks at the services
+    of the types it needs (the bench compares it with a plain loop over the whole list)."""
+
+    def __init__(self, services: Sequence[ServiceEntry]):
+        self.by_type: dict[str, list[ServiceEntry]] = {}
+        for service in services:
+            if service.active:
+                for kind in service.types:
+                    self.by_type.setdefault(kind, []).append(service)
+
+    def pool(self, need: Need) -> list[ServiceEntry]:
+        seen: dict[int, ServiceEntry] = {}
+        for kind in need.any_of:
+            for service in self.by_type.get(kind, ()):
+                seen.setdefault(service.id, service)
+        return list(seen.values())
+
+    def match(self, need: Need, person: Person, point: tuple[float, float], province: str | None = None,
+              exclude_ids: Iterable[int] = ()) -> Match:
+        return match(self.pool(need), need, person, point, province, exclude_ids)

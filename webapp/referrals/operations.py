@@ -1,0 +1,296 @@
+"""Referral state changes: propose from a result, share with consent, notify, answer,
+escalate. Flush, never commit; messages go to the outbox in the same transaction.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+
+import questionnaires
+
+from ..audit import operations as audit
+from ..auth.models import User
+from ..core.types import utcnow
+from ..extensions import db
+from ..screening.models import Screening
+from . import matching
+from .models import OPEN_STATES, Referral, ReferralEvent, Service
+
+DEADLINE = timedelta(hours=4)
+URGENT_DEADLINE = timedelta(hours=1)
+AGE_BANDS = ((0, 11, "0-11"), (12, 17, "12-17"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 49, "35-49"), (50, 200, "50+"))
+
+
+class ReferralError(ValueError):
+    pass
+
+
+def entry_of(service: Service) -> matching.ServiceEntry:
+    return matching.ServiceEntry(
+        id=service.id, name=service.name_en, types=frozenset(service.service_types),
+        sexes=frozenset(service.accepts_sexes or ()), age_min=service.age_min, age_max=service.age_max,
+        nationalities=frozenset(service.nationalities or ()), provinces=frozenset(service.provinces or ()),
+        point=(service.lat, service.lon), places=service.places, active=service.active,
+    )
+
+
+def directory_entries() -> list[matching.ServiceEntry]:
+    return [entry_of(s) for s in db.session.scalars(select(Service).where(Service.active.is_(True)))]
+
+
+def person_of(screening: Screening) -> matching.Person:
+    answers = screening.answer_map()
+    q = questionnaires.load(screening.questionnaire_version)
+    age = answers.get("age")
+    nationality = answers.get("nationality")
+    return matching.Person(
+        sex=answers.get("sex"),
+        age=age if isinstance(age, int) else None,
+        minor=questionnaires.is_minor(q, answers),
+        nationality=nationality if nationality not in (None, "unknown") else None,
+    )
+
+
+def age_band(screening: Screening) -> str:
+    age = screening.answer_map().get("age")
+    if not isinstance(age, int):
+        return "minor?" if "minor" in (screening.flags or []) else "unknown"
+    return next(label for low, high, label in AGE_BANDS if low <= age <= high)
+
+
+def point_of(screening: Screening) -> tuple[tuple[float, float], str | None]:
+    """Where to search from: GPS, else border post, else province centroid; abroad, the
+    usual return crossing, else the home province, else Phnom Penh."""
+    places = questionnaires.load_places()
+    if screening.gps:
+        lat, lon = (float(v) for v in screening.gps.split(","))
+        return (lat, lon), screening.province_code
+    if screening.post_code and places.crossing(screening.post_code):
+        crossing = places.crossing(screening.post_code)
+        return crossing.point, crossing.province
+    if screening.context_kind != "abroad" and screening.province_code and places.province(screening.province_code):
+        return places.province(screening.province_code).centroid, screening.province_code
+    crossing = places.crossing(matching.RETURN_CROSSINGS.get(screening.country_code or "", ""))
+    if crossing:
+        return crossing.point, crossing.province
+    home = screening.answer_map().get("home_province")
+    province = places.province(home) if home else None
+    province = province or places.province("PNP")
+    return province.centroid, province.code
+
+
+def find_match(screening: Screening, need: matching.Need, exclude_ids=()) -> matching.Match:
+    point, province = point_of(screening)
+    return matching.match(directory_entries(), need, person_of(screening), point, province, exclude_ids)
+
+
+def awaiting_for(tier: str, flags: list[str]) -> str | None:
+    """Who must confirm before the service is told: None means at once."""
+    if tier == "likely_victim" or (tier == "possible_victim" and "urgent" in flags):
+        return None
+    if tier == "possible_victim":
+        return "supervisor"
+    return "screener"  # exploited migrant: the screener confirms the labour-rights referral
+
+
+def propose(screening: Screening) -> list[Referral]:
+    """Create the referrals a finished screening needs (once); nothing is sent yet: the
+    person's consent to share comes first."""
+    if screening.training or db.session.scalar(select(Referral.id).where(Referral.screening_id == screening.id)):
+        return []
+    referrals = []
+    tier = screening.confirmed_tier or screening.tier
+    for need in matching.needs_for(tier, screening.flags or [], screening.answer_map()):
+        found = find_match(screening, need)
+        referral = Referral(
+            screening_id=screening.id, need=need.name, state="proposed", urgent="urgent" in (screening.flags or []),
+            service_id=found.chosen.service.id if found.chosen else None, match=found.to_dict(),
+            awaiting=awaiting_for(tier, screening.flags or []) if not screening.confirmed_tier else None,
+        )
+        db.session.add(referral)
+        record(referral, None, "proposed", actor=None)
+        referrals.append(referral)
+    db.session.flush()
+    return referrals
+
+
+def record(referral: Referral, from_state: str | None, to_state: str, actor: User | None, kind: str | None = None) -> None:
+    kind = kind or ("user" if actor else "system")
+    referral.events.append(ReferralEvent(
+        from_state=from_state, to_state=to_state, actor_id=actor.id if actor else None,
+        actor_kind=kind, service_id=referral.service_id, at=utcnow(),
+    ))
+    audit.record(f"referral.{to_state}", user=actor, object_type="referral", object_id=referral.id,
+                 detail={"from": from_state, "by": kind, "service": referral.service_id})
+
+
+def transition(referral: Referral, to_state: str, actor: User | None = None, kind: str | None = None) -> None:
+    allowed = {
+        "proposed": ("notified", "closed", "cancelled"),
+        "notified": ("accepted", "declined", "expired", "cancelled"),
+        "accepted": ("arrived", "closed"),
+        "arrived": ("closed",),
+    }
+    if to_state not in allowed.get(referral.state, ()):
+        raise ReferralError(f"a {referral.state} referral cannot become {to_state}")
+    record(referral, referral.state, to_state, actor, kind)
+    referral.state = to_state
+
+
+def confirm(referral: Referral, actor: User) -> None:
+    """The supervisor (possible victim) or screener (labour rights) confirms."""
+    referral.awaiting = None
+    record(referral, referral.state, referral.state, actor)
+    if referral.consent_to_share:
+        notify(referral, actor)
+
+
+def set_consent(screening: Screening, consent: bool, actor: User) -> list[Referral]:
+    """The person's answer to sharing their case with the service(s)."""
+    referrals = list(db.session.scalars(select(Referral).where(
+        Referral.screening_id == screening.id, Referral.state == "proposed")))
+    for referral in referrals:
+        referral.consent_to_share = consent
+        if not consent:
+            transition(referral, "closed", actor)  # the screener gives the service's details instead
+        elif referral.awaiting is None:
+            notify(referral, actor)
+    db.session.flush()
+    return referrals
+
+
+def notify(referral: Referral, actor: User | None) -> None:
+    if referral.service is None:
+        return  # nothing fits: the screener and supervisors see it on the pages
+    from sms import outbox
+
+    if referral.service.phone:
+        outbox.enqueue(referral.service.phone, service_message(referral), "referral")
+    referral.deadline_at = utcnow() + (URGENT_DEADLINE if referral.urgent else DEADLINE)
+    transition(referral, "notified", actor)
+
+
+def service_message(referral: Referral) -> str:
+    """What the service's phone receives: never a name, only what the service needs."""
+    screening = referral.screening
+    answers = screening.answer_map()
+    urgent = "URGENT " if referral.urgent else ""
+    from flask import current_app
+
+    # Built from the public URL, not the request: escalations run from a cron tick.
+    link = f"{current_app.config['APP_CONFIG'].public_base_url}/referrals/{referral.id}"
+    return (
+        f"{urgent}Referral {referral.id}: case {screening.case_number}, {screening.tier.replace('_', ' ')}, "
+        f"{answers.get('sex', 'unknown')}, age {age_band(screening)}, needs {referral.need.replace('_', ' ')}. "
+        f"Reply YES {referral.id} or NO {referral.id}. {link}"
+    )
+
+
+def answer(referral: Referral, accept: bool, *, actor: User | None, kind: str, reason: str | None = None) -> None:
+    if referral.state != "notified":
+        raise ReferralError("this referral is not waiting for an answer")
+    if accept:
+        transition(referral, "accepted", actor, kind)
+        if referral.service.places:
+            referral.service.places -= 1
+    else:
+        referral.decline_reason = reason or None
+        transition(referral, "declined", actor, kind)
+        escalate(referral, "declined")
+
+
+def escalate(referral: Referral, why: str) -> Referral | None:
+    """Offer the case to the next matching service and alert the region's supervisors."""
+    tried = set(db.session.scalars(select(ReferralEvent.service_id).join(Referral).where(
+        Referral.screening_id == referral.screening_id, Referral.need == referral.need,
+        ReferralEvent.service_id.is_not(None))))
+    screening = referral.screening
+    need = next((n for n in matching.needs_for(screening.confirmed_tier or screening.tier, screening.flags or [],
+                                               referral.screening.answer_map()) if n.name == referral.need),
+                matching.Need(referral.need, (referral.need,)))
+    found = find_match(referral.screening, need, exclude_ids=tried)
+    alert_supervisors(referral, why)
+    if found.chosen is None:
+        return None
+    follow = Referral(
+        screening_id=referral.screening_id, need=referral.need, state="proposed", attempt=referral.attempt + 1,
+        urgent=referral.urgent, consent_to_share=referral.consent_to_share, service_id=found.chosen.service.id,
+        match=found.to_dict(), awaiting=None,
+    )
+    db.session.add(follow)
+    db.session.flush()
+    record(follow, None, "proposed", actor=None)
+    notify(follow, None)
+    return follow
+
+
+def alert_supervisors(referral: Referral, why: str) -> None:
+    from sms import outbox
+
+    screening = referral.screening
+    province = screening.province_code or screening.case_province
+    supervisors = db.session.scalars(select(User).where(
+        User.role == "supervisor", User.active.is_(True),
+        or_(User.national.is_(True), User.province_code == province)))
+    text = (f"Referral {referral.id} for case {screening.case_number} was {why}; "
+            f"{'offered to the next service' if why else ''}. Please check the review page.")
+    for supervisor in supervisors:
+        if supervisor.phone:
+            outbox.enqueue(supervisor.phone, text, "alert")
+
+
+def expire_overdue(now: datetime | None = None) -> int:
+    """Notified referrals past their deadline go to the next service. Returns how many."""
+    now = now or utcnow()
+    overdue = db.session.scalars(select(Referral).where(Referral.state == "notified", Referral.deadline_at <= now)
+                                 .with_for_update(skip_locked=True)).all()
+    for referral in overdue:
+        transition(referral, "expired", None, "system")
+        escalate(referral, "not answered in time")
+    db.session.flush()
+    return len(overdue)
+
+
+def of_screening(screening: Screening) -> list[Referral]:
+    return list(db.session.scalars(select(Referral).where(Referral.screening_id == screening.id).order_by(Referral.id)))
+
+
+def open_for_service(service_id: int) -> list[Referral]:
+    return list(db.session.scalars(select(Referral).where(Referral.service_id == service_id).order_by(Referral.id.desc())))
+
+
+def is_open(referral: Referral) -> bool:
+    return referral.state in OPEN_STATES
+
+
+def parse_service_reply(text: str | None) -> tuple[bool, int] | None:
+    """'YES 123' / 'NO 123' (any case, Khmer words and digits too) -> (accept, referral id)."""
+    from questionnaires import replies
+
+    words = replies.clean(text).split()
+    if len(words) < 2 or not words[-1].isdigit():
+        return None
+    answer = " ".join(words[:-1])
+    if answer in replies.YES_WORDS:
+        return True, int(words[-1])
+    if answer in replies.NO_WORDS:
+        return False, int(words[-1])
+    return None
+
+
+def answer_by_sms(service: Service, text: str | None) -> str | None:
+    """A service's SMS answer to a referral, from its registered phone. Returns the reply
+    to send back, or None when the message is not a referral answer."""
+    parsed = parse_service_reply(text)
+    if parsed is None:
+        return None
+    accept, referral_id = parsed
+    referral = db.session.get(Referral, referral_id)
+    if referral is None or referral.service_id != service.id:
+        return f"Referral {referral_id} is not one of yours."
+    try:
+        answer(referral, accept, actor=None, kind="sms")
+    except ReferralError:
+        return f"Referral {referral_id} is already {referral.state}."
+    return f"Thank you. Referral {referral_id}: {'accepted' if accept else 'declined'}."

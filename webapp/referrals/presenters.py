@@ -1,0 +1,42 @@
+"""Words for needs, referral states and reasons a service was passed over."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+NEED_WORDS = {
+    "shelter": _l("Shelter"),
+    "transit_centre": _l("Transit centre"),
+    "child_protection": _l("Child protection"),
+    "medical": _l("Medical care"),
+    "psychosocial": _l("Psychosocial support"),
+    "legal_aid": _l("Legal aid"),
+    "repatriation": _l("Repatriation support"),
+    "labour_rights": _l("Labour rights"),
+    "registration": _l("Registration with DoSVY"),
+}
+STATE_WORDS = {
+    "proposed": _l("proposed"),
+    "notified": _l("sent to the service, waiting for an answer"),
+    "accepted": _l("accepted"),
+    "declined": _l("declined"),
+    "expired": _l("no answer in time"),
+    "arrived": _l("arrived"),
+    "closed": _l("closed"),
+    "cancelled": _l("cancelled"),
+}
+REFUSAL_WORDS = {
+    "inactive": _l("not active"),
+    "wrong_type": _l("does not offer this help"),
+    "sex": _l("does not take this sex"),
+    "age": _l("does not take this age"),
+    "nationality": _l("does not take this nationality"),
+    "full": _l("no place available"),
+}
+SEX_WORDS = {"female": _l("female"), "male": _l("male"), "other": _l("other"), "unknown": _l("not stated")}
+
+
+def words() -> dict:
+    from ..screening.presenters import FLAG_WORDS, TIER_WORDS
+
+    return {"need_words": NEED_WORDS, "state_words": STATE_WORDS, "refusal_words": REFUSAL_WORDS,
+            "sex_words": SEX_WORDS, "tier_words": TIER_WORDS, "flag_words": FLAG_WORDS}

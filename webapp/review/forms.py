@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..screening.presenters import TIER_WORDS
+
+
+class DecisionForm(FlaskForm):
+    tier = SelectField(_l("Tier"), choices=[(t, TIER_WORDS[t]) for t in
+                                            ("likely_victim", "possible_victim", "exploited_migrant", "not_indicated")])
+    reason = TextAreaField(_l("Reason (always required)"), validators=[DataRequired(), Length(max=2000)])
+
+
+class InfoRequestForm(FlaskForm):
+    message = TextAreaField(_l("What do you need to know?"), validators=[DataRequired(), Length(max=1000)])
+
+
+class InfoAnswerForm(FlaskForm):
+    answer = TextAreaField(_l("Your answer"), validators=[DataRequired(), Length(max=2000)])
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    post = SelectField(_l("Border post"), validators=[Optional()])
+    province = SelectField(_l("Province"), validators=[Optional()])
+    channel = SelectField(_l("Channel"), validators=[Optional()],
+                          choices=[("", "—"), ("web", "web"), ("sms", "SMS"), ("ussd", "USSD")])
+    tier = SelectField(_l("Tier"), validators=[Optional()],
+                       choices=[("", "—")] + [(t, TIER_WORDS[t]) for t in
+                                              ("likely_victim", "possible_victim", "exploited_migrant", "not_indicated")])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
+    state = SelectField(_l("Show"), choices=[("pending", _l("Waiting for review")), ("all", _l("All flagged"))])

@@ -1,0 +1,200 @@
+"""JSON endpoints for the in-browser screening (static/js/screen.js).
+
+The browser runs the questionnaire with answers kept on the phone and sends each finished
+screening once the network is there. The client makes the UUID, so a resend (a dropped
+reply, a retry after reconnecting) returns the stored screening and creates nothing new.
+The engine on the server re-validates everything and is the only judge of the result.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+import questionnaires
+
+from ..core import places
+from ..extensions import db
+from . import operations
+from .views import CONTEXTS_BY_ROLE
+
+bp = Blueprint("screening_api", __name__)
+
+
+@bp.get("/screenings/app")
+def shell():
+    """The app shell the service worker keeps, so a screening can start with no signal."""
+    return render_template("screening/app.html", kinds=CONTEXTS_BY_ROLE[current_user.role], strings=ui_strings())
+
+
+def ui_strings() -> dict[str, str]:
+    """The words of screen.js, translated here so they live in the catalogs.
+
+    Placeholders such as ``%(n)d`` are left unfilled (gettext without variables) and
+    filled in the browser.
+    """
+    from .forms import CONTEXT_LABELS
+    from .presenters import CONTEXT_ERRORS
+
+    return {
+        "new_screening": _("New screening"),
+        "where": _("Where are you?"),
+        **{f"kind_{kind}": str(label) for kind, label in CONTEXT_LABELS.items()},
+        **{f"error_{field}": str(message) for field, message in CONTEXT_ERRORS.items()},
+        "post": _("Border post"),
+        "province": _("Province"),
+        "country": _("Country"),
+        "city": _("City"),
+        "continue": _("Continue"),
+        "locate": _("Find this phone's location"),
+        "locating": _("Finding the location…"),
+        "located": _("Location found."),
+        "read_aloud": _("Read this aloud"),
+        "consent_yes": _("Yes, agrees to answer"),
+        "consent_no": _("No, does not agree"),
+        "progress": _("Question %(n)d of %(total)d"),
+        "back": _("Back"),
+        "help": _("Help"),
+        "number": _("Number"),
+        "choose": _("Choose"),
+        "next": _("Next"),
+        "number_error": _("Enter a number from %(low)d to %(high)d."),
+        "choice_error": _("Choose one of the answers."),
+        "ended": _("Screening ended"),
+        "declined": _("The person did not agree. Nothing about them was kept; only the count of screenings not done."),
+        "another": _("Start another screening"),
+        "sending": _("Sending…"),
+        "saved": _("Saved on this phone. It will be sent when the phone is online."),
+        "discard": _("Discard this screening"),
+        "discard_confirm": _("Discard the answers of this screening? They will not be kept."),
+        "load_failed": _("The questions could not be loaded. Check the connection and try again."),
+        "standard_form": _("Use the standard form"),
+    }
+
+
+@bp.get("/api/questionnaire")
+def questionnaire():
+    """With an ETag: the service worker asks If-None-Match and gets a 304 (~15 KB saved per
+    opening of the form) while the questionnaire is unchanged."""
+    q = questionnaires.load()
+    response = jsonify(questionnaire_document(q))
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def text(t) -> dict[str, str] | None:
+    return {"km": t.km, "en": t.en} if t is not None else None
+
+
+def condition(c) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    if c.kind in ("all", "any"):
+        return {c.kind: [condition(part) for part in c.parts]}
+    if c.kind == "minor":
+        return {"minor": c.minor}
+    if c.op == "answered":
+        return {"answer": c.code, "answered": True}
+    return {"answer": c.code, "in": list(c.values)}
+
+
+def questionnaire_document(q) -> dict[str, Any]:
+    """The questionnaire as the browser needs it: texts, options and when each is asked."""
+    place_data = questionnaires.load_places()
+    return {
+        "version": q.version,
+        "minor_age": q.scoring.minor_age,
+        "answer_labels": {value: text(label) for value, label in q.answer_labels.items()},
+        "questions": [
+            {
+                "code": item.code,
+                "type": item.type,
+                "section": item.section,
+                "text": text(item.text),
+                "help": text(item.help),
+                "when": condition(item.when),
+                "options": [{"value": o.value, "label": text(o.label)} for o in item.options],
+                "values": list(item.option_values()) if item.type in ("indicator", "consent") else None,
+                "min": item.minimum,
+                "max": item.maximum,
+                "allow_unknown": item.allow_unknown,
+            }
+            for item in q.questions
+        ],
+        "provinces": [{"value": p.code, "label": text(p.name)} for p in place_data.provinces],
+        "posts": [{"value": c.code, "label": text(c.name), "province": c.province} for c in place_data.crossings],
+        "countries": {lang: [{"value": code, "label": name} for code, name in country_list(lang)] for lang in ("km", "en")},
+    }
+
+
+def country_list(lang: str) -> list[tuple[str, str]]:
+    from flask_babel import force_locale
+
+    with force_locale(lang):
+        return places.country_choices()
+
+
+@bp.post("/api/screenings")
+def submit():
+    """Receive one finished screening. 201 when stored, 200 when it was already there."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or not isinstance(payload.get("answers"), dict):
+        return problem("body", "a JSON object with 'uuid', 'context' and 'answers' is required")
+    if not isinstance(payload.get("context"), dict):
+        return problem("context", "'context' must be an object")
+    try:
+        context = operations.Context.from_mapping(payload["context"])
+        screening, created = operations.submit_complete(
+            screener=current_user,
+            uuid=str(payload.get("uuid", "")),
+            context=context,
+            answers=payload["answers"],
+            language=str(payload.get("language") or "km"),
+            started_at=operations.parse_time(payload.get("started_at")),
+        )
+        db.session.commit()
+    except operations.ScreeningError as exc:
+        db.session.rollback()
+        return problem(exc.field, str(exc))
+    except IntegrityError:
+        # The same screening sent twice at once (two tabs, a retry racing the original):
+        # the other request stored it; answer as for any resend.
+        db.session.rollback()
+        screening = operations.get_own(current_user, str(payload.get("uuid", "")))
+        if screening is None:
+            raise
+        created = False
+    body = {
+        "uuid": screening.uuid,
+        "case_number": screening.case_number,
+        "tier": screening.tier,
+        "result_url": url_for("screening.result", uuid=screening.uuid),
+    }
+    return jsonify(body), 201 if created else 200
+
+
+@bp.post("/api/declines")
+def decline():
+    """A person who did not consent: only the count is kept."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        payload = {}
+    raw = payload.get("context")
+    context = None
+    try:
+        context = operations.Context.from_mapping(raw) if isinstance(raw, dict) else None
+    except operations.ScreeningError:
+        pass
+    try:
+        operations.record_decline(channel="web", context=context, client_uuid=payload.get("uuid") or None)
+    except operations.ScreeningError as exc:
+        return problem(exc.field, str(exc))
+    db.session.commit()
+    return jsonify({"ok": True}), 201
+
+
+def problem(field: str, message: str):
+    return jsonify({"error": message, "field": field}), 422
