@@ -36,8 +36,19 @@ TITLES = {
 
 
 def label(key: str, value: str) -> str:
+    from ..referrals.presenters import SEX_WORDS, STATE_WORDS
+
     if key in ("tier", "confirmed_tier"):
         return str(TIER_WORDS.get(value, value))
+    if key == "sex":
+        return str(SEX_WORDS.get(value, value))
+    if key == "referral_outcome":
+        return str(STATE_WORDS.get(value, value))
+    if key == "sector":
+        option = next((o for o in questionnaires.load().question("sector").options if o.value == value), None)
+        return option.label.get(places.lang()) if option else value
+    if key == "channel":
+        return {"web": "Web", "sms": "SMS", "ussd": "USSD"}.get(value, value)
     if key == "trafficking_type":
         return str(FLAG_WORDS.get(value, value))
     if key == "province":
