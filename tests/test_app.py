@@ -56,3 +56,14 @@ def test_security_headers(client):
 def test_language_switch_needs_csrf(client):
     response = client.post("/language", data={"lang": "en"})
     assert response.status_code == 400
+
+
+def test_error_pages_say_nothing_about_records(app, client):
+    from tests.web import login, make_user
+
+    make_user(app, "border")
+    login(client, "border")
+    page = client.get("/screenings/00000000-0000-0000-0000-000000000000").get_data(as_text=True)
+    assert "ទំព័រនេះមិនមានទេ" in page and "00000000" not in page.split("<main>")[1]
+    api = client.post("/api/screenings", json={"uuid": "x"}, headers={"X-CSRFToken": "bad"})
+    assert api.status_code == 400 and api.is_json

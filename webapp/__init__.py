@@ -34,6 +34,7 @@ def create_app(config: Config | None = None) -> Flask:
     from . import models  # noqa: F401  (register every table with the metadata)
     from .core import security
     from .auth.views import bp as auth_bp
+    from .admin import services as _admin_services  # noqa: F401  (routes on the admin blueprint)
     from .admin.views import bp as admin_bp
     from .audit.views import bp as audit_bp
     from .core.health import bp as health_bp
@@ -55,6 +56,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(figures_bp)
     app.register_blueprint(audit_bp)
     security.init_app(app)
+    from .core import errors
+
+    errors.init_app(app)
 
     import sms
 
