@@ -21,7 +21,8 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from webapp.config import Config
-from webapp.extensions import csrf, db
+from webapp.core import crypto
+from webapp.extensions import csrf, db, limiter
 
 from . import channels, outbox, segments
 from .dialogue import simulator_caller
@@ -39,6 +40,24 @@ TRANSCRIPT_LINE_CHARS = 320
 
 def _config() -> Config:
     return current_app.config["APP_CONFIG"]
+
+
+# --- Abuse resistance ---------------------------------------------------------------------
+# Gateways call from a few addresses, so limits are per sending phone (as a keyed hash,
+# never the number), with the address as a fallback.
+
+
+def sender_key() -> str:
+    phone = request.form.get("From") or request.form.get("phoneNumber")
+    return "phone:" + crypto.keyed_hash(phone, "ratelimit") if phone else "ip:" + (request.remote_addr or "")
+
+
+def sms_limit() -> str:
+    return _config().sms_rate_limit
+
+
+def ussd_limit() -> str:
+    return _config().ussd_rate_limit
 
 
 # --- Twilio -------------------------------------------------------------------------------
@@ -61,6 +80,7 @@ def twilio_signed() -> bool:
 
 
 @webhooks.post("/sms/twilio")
+@limiter.limit(sms_limit, key_func=sender_key)
 def twilio_inbound():
     if not twilio_signed():
         abort(403)
@@ -122,6 +142,7 @@ def address_allowed(address: str | None, allowed: tuple[str, ...]) -> bool:
 
 
 @webhooks.post("/ussd")
+@limiter.limit(ussd_limit, key_func=sender_key)
 def ussd():
     if not ussd_allowed():
         abort(403)

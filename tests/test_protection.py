@@ -206,3 +206,23 @@ def test_schema_has_no_plain_phone_or_name_of_a_person(db):
     columns = {(t, c["name"]) for t in inspect(db.engine).get_table_names() for c in inspect(db.engine).get_columns(t)}
     person_tables = {"screenings", "answers", "declined_screenings", "referrals", "reviews", "info_requests"}
     assert not {(t, c) for t, c in columns if t in person_tables and c in ("name", "full_name", "dob", "date_of_birth")}
+
+
+def test_sms_and_ussd_are_rate_limited_per_phone(limited_app):
+    from tests.sms.conftest import ACCOUNT_SID, PUBLIC_BASE, sign
+
+    config = limited_app.config["APP_CONFIG"]
+    limited_app.config["APP_CONFIG"] = replace(config, public_base_url=PUBLIC_BASE, twilio_auth_token="test-twilio-auth-token",
+                                               sms_rate_limit="5 per minute", ussd_rate_limit="5 per minute",
+                                               ussd_shared_secret="s")
+    client = limited_app.test_client()
+
+    def sms(phone, n):
+        data = {"MessageSid": f"SM{phone[-3:]}{n:029d}", "AccountSid": ACCOUNT_SID, "From": phone, "Body": "hello"}
+        return client.post("/sms/twilio", data=data, headers={"X-Twilio-Signature": sign("/sms/twilio", data)}).status_code
+
+    assert [sms("+85512000051", n) for n in range(6)] == [200] * 5 + [429]
+    assert sms("+85512000052", 0) == 200  # another phone is not held back
+    ussd = [client.post("/ussd?token=s", data={"sessionId": "x", "phoneNumber": "+85512000053", "text": ""}).status_code
+            for _ in range(6)]
+    assert ussd == [200] * 5 + [429]

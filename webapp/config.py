@@ -43,6 +43,8 @@ class Config:
     ussd_allowed_ips: tuple[str, ...] = ()
     ratelimit_storage_uri: str = "memory://"
     ratelimit_enabled: bool = True
+    sms_rate_limit: str = "30 per minute"  # per sending phone
+    ussd_rate_limit: str = "60 per minute"  # per phone; a USSD screening is one request per answer
     session_idle_minutes: int = 30
     login_attempts: int = 5
     login_lock_minutes: int = 15
@@ -79,6 +81,8 @@ class Config:
             ussd_shared_secret=env.get("USSD_SHARED_SECRET", ""),
             ussd_allowed_ips=tuple(ip.strip() for ip in env.get("USSD_ALLOWED_IPS", "").split(",") if ip.strip()),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+            sms_rate_limit=env.get("SMS_RATE_LIMIT", "30 per minute"),
+            ussd_rate_limit=env.get("USSD_RATE_LIMIT", "60 per minute"),
             session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", "30")),
             secure_cookies=name == "production" or env.get("SECURE_COOKIES") == "1",
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
