@@ -174,14 +174,6 @@ def previous_question(q: Questionnaire, answers: Mapping[str, Any], current: str
     return asked[-1] if asked else None
 
 
-def progress(q: Questionnaire, answers: Mapping[str, Any]) -> tuple[int, int]:
-    """(number of the current question, questions asked in all so far): "7 of 23"."""
-    asked = asked_questions(q, answers)
-    kept = effective_answers(q, answers)
-    done = sum(1 for question in asked if question.code in kept)
-    return min(done + 1, len(asked)), len(asked)
-
-
 # --- scoring --------------------------------------------------------------------------
 
 

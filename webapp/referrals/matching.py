@@ -183,26 +183,3 @@ def match(
         return Match(need, None, nationwide=bool(province))
     found.nationwide = bool(province)
     return found
-
-
-class ServiceIndex:
-    """Active services grouped by type, built once, so a query only looks at the services
-    of the types it needs (the bench compares it with a plain loop over the whole list)."""
-
-    def __init__(self, services: Sequence[ServiceEntry]):
-        self.by_type: dict[str, list[ServiceEntry]] = {}
-        for service in services:
-            if service.active:
-                for kind in service.types:
-                    self.by_type.setdefault(kind, []).append(service)
-
-    def pool(self, need: Need) -> list[ServiceEntry]:
-        seen: dict[int, ServiceEntry] = {}
-        for kind in need.any_of:
-            for service in self.by_type.get(kind, ()):
-                seen.setdefault(service.id, service)
-        return list(seen.values())
-
-    def match(self, need: Need, person: Person, point: tuple[float, float], province: str | None = None,
-              exclude_ids: Iterable[int] = ()) -> Match:
-        return match(self.pool(need), need, person, point, province, exclude_ids)

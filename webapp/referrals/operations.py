@@ -15,7 +15,7 @@ from ..core.types import utcnow
 from ..extensions import db
 from ..screening.models import Screening
 from . import matching
-from .models import OPEN_STATES, Referral, ReferralEvent, Service
+from .models import Referral, ReferralEvent, Service
 
 DEADLINE = timedelta(hours=4)
 URGENT_DEADLINE = timedelta(hours=1)
@@ -259,9 +259,6 @@ def of_screening(screening: Screening) -> list[Referral]:
 def open_for_service(service_id: int) -> list[Referral]:
     return list(db.session.scalars(select(Referral).where(Referral.service_id == service_id).order_by(Referral.id.desc())))
 
-
-def is_open(referral: Referral) -> bool:
-    return referral.state in OPEN_STATES
 
 
 def parse_service_reply(text: str | None) -> tuple[bool, int] | None:
