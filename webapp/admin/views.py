@@ -12,6 +12,7 @@ from ..auth.models import User
 from ..core import phones, places
 from ..audit.operations import record
 from ..extensions import db
+from ..core.forms import options
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -19,9 +20,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def user_form(**kwargs) -> UserForm:
     form = UserForm(**kwargs)
     blank = [("", "—")]
-    form.province_code.choices = blank + places.province_choices()
-    form.post_code.choices = blank + places.post_choices()
-    form.country_code.choices = blank + places.country_choices(exclude=("KH",))
+    form.province_code.choices = options(blank + places.province_choices())
+    form.post_code.choices = options(blank + places.post_choices())
+    form.country_code.choices = options(blank + places.country_choices(exclude=("KH",)))
     return form
 
 

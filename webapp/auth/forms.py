@@ -6,6 +6,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, Submi
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from .models import ROLES
+from ..core.forms import options
 
 
 class LoginForm(FlaskForm):
@@ -36,12 +37,12 @@ ROLE_LABELS = {
 class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     username = StringField(_l("Username (optional)"), validators=[Optional(), Length(max=64)])
-    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    role = SelectField(_l("Role"), choices=options((r, ROLE_LABELS[r]) for r in ROLES))
     phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=32)])
     province_code = SelectField(_l("Province"), validators=[Optional()])
     post_code = SelectField(_l("Border post"), validators=[Optional()])
     country_code = SelectField(_l("Country (consular staff)"), validators=[Optional()])
-    language = SelectField(_l("Language"), choices=[("km", "ខ្មែរ"), ("en", "English")])
+    language = SelectField(_l("Language"), choices=options([("km", "ខ្មែរ"), ("en", "English")]))
     national = BooleanField(_l("National scope (supervisors)"))
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))

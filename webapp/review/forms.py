@@ -6,11 +6,12 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..screening.presenters import TIER_WORDS
+from ..core.forms import options
 
 
 class DecisionForm(FlaskForm):
-    tier = SelectField(_l("Tier"), choices=[(t, TIER_WORDS[t]) for t in
-                                            ("likely_victim", "possible_victim", "exploited_migrant", "not_indicated")])
+    tier = SelectField(_l("Tier"), choices=options((t, TIER_WORDS[t]) for t in
+                                                    ("likely_victim", "possible_victim", "exploited_migrant", "not_indicated")))
     reason = TextAreaField(_l("Reason (always required)"), validators=[DataRequired(), Length(max=2000)])
 
 
@@ -29,10 +30,10 @@ class QueueFilterForm(FlaskForm):
     post = SelectField(_l("Border post"), validators=[Optional()])
     province = SelectField(_l("Province"), validators=[Optional()])
     channel = SelectField(_l("Channel"), validators=[Optional()],
-                          choices=[("", "—"), ("web", "web"), ("sms", "SMS"), ("ussd", "USSD")])
+                          choices=options([("", "—"), ("web", "web"), ("sms", "SMS"), ("ussd", "USSD")]))
     tier = SelectField(_l("Tier"), validators=[Optional()],
-                       choices=[("", "—")] + [(t, TIER_WORDS[t]) for t in
-                                              ("likely_victim", "possible_victim", "exploited_migrant", "not_indicated")])
+                       choices=options([("", "—")] + [(t, TIER_WORDS[t]) for t in
+                                                      ("likely_victim", "possible_victim", "exploited_migrant", "not_indicated")]))
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
-    state = SelectField(_l("Show"), choices=[("pending", _l("Waiting for review")), ("all", _l("All flagged"))])
+    state = SelectField(_l("Show"), choices=options([("pending", _l("Waiting for review")), ("all", _l("All flagged"))]))

@@ -15,6 +15,7 @@ from ..screening.presenters import ResultView
 from . import operations
 from .forms import DecisionForm, InfoAnswerForm, InfoRequestForm, QueueFilterForm
 from .models import InfoRequest
+from ..core.forms import options
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -30,8 +31,8 @@ def screening_in_scope(uuid: str) -> Screening:
 def queue():
     form = QueueFilterForm(request.args)
     blank = [("", "—")]
-    form.post.choices = blank + places.post_choices()
-    form.province.choices = blank + places.province_choices()
+    form.post.choices = options(blank + places.post_choices())
+    form.province.choices = options(blank + places.province_choices())
     form.validate()
     filters = operations.QueueFilter(
         post=form.post.data or None, province=form.province.data or None, channel=form.channel.data or None,

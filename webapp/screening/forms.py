@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
+from ..core.forms import options
 
 CONTEXT_LABELS = {
     "post": _l("At a border post"),
@@ -16,7 +17,7 @@ CONTEXT_LABELS = {
 class StartForm(FlaskForm):
     """Where the screening takes place; the screener's role decides which choices show."""
 
-    kind = RadioField(_l("Where are you?"), choices=list(CONTEXT_LABELS.items()), default="post")
+    kind = RadioField(_l("Where are you?"), choices=options(CONTEXT_LABELS.items()), default="post")
     post_code = SelectField(_l("Border post"), validators=[Optional()])
     province_code = SelectField(_l("Province"), validators=[Optional()])
     country_code = SelectField(_l("Country"), validators=[Optional()])

@@ -19,6 +19,7 @@ from ..audit.operations import record
 from ..extensions import db
 from . import linkage, operations, presenters
 from .forms import AnswerForm, ConsentForm, NoteForm, StartForm
+from ..core.forms import options
 
 bp = Blueprint("screening", __name__, url_prefix="/screenings")
 
@@ -63,15 +64,15 @@ def start():
 def start_form() -> StartForm:
     form = StartForm()
     allowed = CONTEXTS_BY_ROLE[current_user.role]
-    form.kind.choices = [c for c in form.kind.choices if c[0] in allowed]
+    form.kind.choices = [c for c in form.kind.choices if c.value in allowed]
     if request.method == "GET":
         form.kind.data = allowed[0]
         form.post_code.data = current_user.post_code
         form.province_code.data = current_user.province_code
         form.country_code.data = current_user.country_code
-    form.post_code.choices = places.post_choices()
-    form.province_code.choices = places.province_choices()
-    form.country_code.choices = places.country_choices(exclude=("KH",))
+    form.post_code.choices = options(places.post_choices())
+    form.province_code.choices = options(places.province_choices())
+    form.country_code.choices = options(places.country_choices(exclude=("KH",)))
     return form
 
 
