@@ -22,6 +22,8 @@ from webapp.auth.operations import find_by_phone
 from webapp.core import crypto, phones
 from webapp.core.types import utcnow
 from webapp.extensions import db
+from webapp.referrals import operations as referral_ops
+from webapp.referrals.models import Referral
 from webapp.screening import operations as screening_ops
 from webapp.screening.models import Screening
 from webapp.screening.operations import Context, ScreeningError
@@ -187,6 +189,8 @@ class Dialogue:
         state = self.session.state
         if state == "choosing":
             return self._prepend(notices, self._choosing(text))
+        if state == "share":
+            return self._prepend(notices, self._sharing(text))
         question = self.current_question() if state in ("consent", "asking") else None
         reply = replies.parse(text, self.q, question)
         if isinstance(reply, replies.OptOut):
@@ -204,7 +208,8 @@ class Dialogue:
     def dial(self) -> Turn:
         """A new USSD session: offer to continue an open screening, or go to consent."""
         notices = self._expire_if_stale()
-        if self.session.state == "consent":
+        if self.session.state in ("consent", "share"):
+            self.session.page = 0
             return self._prepend(notices, self.show())
         draft = self.screening() if self.session.state == "asking" else None
         if draft is None or draft.status != "draft":
@@ -226,6 +231,12 @@ class Dialogue:
         if state in ("consent", "asking") and self.session.question:
             kind = "help" if self.session.showing_help else "question"
             return Turn([Say(kind, code=self.session.question)])
+        if state == "share":
+            screening = self.screening()
+            say = self._share_say(screening) if screening is not None else None
+            if say is not None:
+                return Turn([say])
+            _reset(self.session)  # decided on the web result page meanwhile
         return self._idle_help()
 
     # --- commands ---------------------------------------------------------------------
@@ -298,7 +309,7 @@ class Dialogue:
         draft = self._open_draft()
         if draft is not None:
             return self._continue(draft)
-        if self.session.state == "consent":
+        if self.session.state in ("consent", "share"):
             return self.show()
         return Turn([Say("text", "nothing_to_resume")])
 
@@ -396,7 +407,82 @@ class Dialogue:
         result = screening_ops.finish(screening)
         _reset(self.session)
         params = {"case": screening.case_number, "tier": result.tier, "flags": list(result.flags)}
-        return Turn([Say("result", params=params)], end=True)
+        turn = Turn([Say("result", params=params)], end=True)
+        share = self._share_say(screening)
+        if share is not None:
+            # The referral waits for the person's consent: ask it now, while they are here.
+            self.session.state = "share"
+            self.session.screening_id = screening.id
+            turn.says.append(share)
+            turn.end = False
+        return turn
+
+    # --- the referral: the person's consent to share their case ------------------------
+
+    def _share_say(self, screening: Screening, *, lock: bool = False) -> Say | None:
+        """The referral in short form and the consent question, when a referral of
+        ``screening`` still waits for the person's answer (what the web result page asks)."""
+        undecided = _undecided(screening, lock=lock)
+        if not undecided:
+            return None
+        services: list[dict] = []
+        for referral in undecided:
+            service = referral.service
+            if service is not None and all(item["id"] != service.id for item in services):
+                services.append({"id": service.id, "km": service.name_km, "en": service.name_en,
+                                 "phone": service.phone or "", "hours": service.hours or ""})
+        params = {
+            "case": screening.case_number,
+            "tier": screening.confirmed_tier or screening.tier,
+            "flags": list(screening.flags or []),
+            "services": services,
+            "missing": any(referral.service is None for referral in undecided),
+            "supervisor": any(referral.awaiting == "supervisor" for referral in undecided),
+        }
+        return Say("share", params=params)
+
+    def _sharing(self, text: str | None) -> Turn:
+        """A reply to the share question: yes / no (1 / 2, Khmer digits, the yes/no words);
+        the start, resume and language words work as anywhere; anything else repeats it."""
+        reply = replies.parse(text, self.q, self.q.question("consent"))
+        if isinstance(reply, replies.OptOut):
+            return Turn(silent=True)
+        if isinstance(reply, replies.Command):
+            if reply.name in ("start", "resume", "language"):
+                return self._command(reply)
+            if reply.name == "more":  # the next USSD page
+                self.session.page += 1
+            return self.show()
+        if isinstance(reply, replies.Answer):
+            return self._share_answer(reply.value == "yes")
+        turn = self.show()
+        if self.session.state == "share" and not reply.empty:
+            turn.says.insert(0, Say("unclear", key="consent"))
+        return turn
+
+    def _share_answer(self, consent: bool) -> Turn:
+        screening = self.screening()
+        # Locked: an answer given on the web result page at the same moment waits for this one.
+        say = self._share_say(screening, lock=True) if screening is not None else None
+        _reset(self.session)
+        self._touch()
+        if say is None:
+            case = screening.case_number if screening is not None else ""
+            return Turn([Say("text", "share.already", params={"case": case})], end=True)
+        decided = referral_ops.set_consent(screening, consent, actor=self.user)
+        if consent:
+            for referral in decided:
+                if referral.awaiting == "screener":
+                    # A labour-rights referral waits for the screener, who has just sent
+                    # it on by this yes (the web page has a separate button for it).
+                    referral_ops.confirm(referral, self.user)
+        params = dict(
+            say.params,
+            consent=consent,
+            notified=any(referral.state == "notified" for referral in decided),
+            supervisor=any(referral.awaiting == "supervisor" for referral in decided),
+        )
+        return Turn([Say("shared", params=params)], end=True)
 
     def _unclear(self, question: questionnaires.Question | None) -> Turn:
         if question is None:
@@ -433,6 +519,18 @@ class Dialogue:
     def _prepend(notices: list[Say], turn: Turn) -> Turn:
         turn.says[:0] = notices
         return turn
+
+
+def _undecided(screening: Screening, *, lock: bool = False) -> list[Referral]:
+    """Referrals of ``screening`` waiting for the person's answer to sharing their case."""
+    query = select(Referral).where(Referral.screening_id == screening.id).order_by(Referral.id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return [
+        referral
+        for referral in db.session.scalars(query)
+        if referral.state == "proposed" and referral.consent_to_share is None
+    ]
 
 
 def _previous_code(q: questionnaires.Questionnaire, answers: dict, current: str) -> str | None:

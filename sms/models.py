@@ -16,8 +16,9 @@ from webapp.extensions import db
 
 SESSION_CHANNELS = ("sms", "ussd")
 # idle: nothing open; consent: start word received, consent pending (no screening yet);
-# asking: a screening is open; choosing: USSD first screen "continue or new?".
-SESSION_STATES = ("idle", "consent", "asking", "choosing")
+# asking: a screening is open; choosing: USSD first screen "continue or new?"; share: the
+# screening is complete and its referral waits for the person's consent to share.
+SESSION_STATES = ("idle", "consent", "asking", "choosing", "share")
 OUTBOX_STATUSES = ("pending", "sending", "queued", "sent", "delivered", "undelivered", "failed")
 
 
@@ -32,7 +33,7 @@ class SmsSession(db.Model):
     __table_args__ = (
         UniqueConstraint("channel", "phone_hash", "training", name="uq_sms_sessions_channel_phone"),
         CheckConstraint("channel IN ('sms','ussd')", name="channel"),
-        CheckConstraint("state IN ('idle','consent','asking','choosing')", name="state"),
+        CheckConstraint("state IN ('idle','consent','asking','choosing','share')", name="state"),
         CheckConstraint("language IN ('km','en')", name="language"),
     )
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 from questionnaires import Question, Questionnaire, replies
 
 from . import messages
-from .segments import fits_sms, fits_ussd
+from .segments import fits_sms, fits_ussd, is_gsm7
 
 log = logging.getLogger("sms.render")
 
@@ -27,7 +27,10 @@ class Say:
     kind: ``text`` (a messages.yaml ``key`` with ``params``), ``question`` / ``help`` (of
     question ``code``), ``unclear`` (a reply not understood; ``key`` is the question's
     type), ``result`` (params case, tier, flags), ``choose`` (USSD: continue the open
-    screening ``params['case']`` or start a new one). ``optional`` items are
+    screening ``params['case']`` or start a new one), ``share`` (a finished screening's
+    referral and the consent question; params case, tier, flags, services, missing,
+    supervisor), ``shared`` (the reply to that consent; params of ``share`` plus consent,
+    notified). ``optional`` items are
     dropped rather than sent as a message of their own (a repeated question after an
     error, when it does not fit beside the error).
     """
@@ -118,6 +121,10 @@ def _sms_parts(q: Questionnaire, say: Say, language: str) -> list[str]:
         return [result_text(say.params, language, flags=False)] + _flag_texts(say.params, language)
     if say.kind == "unclear":
         return [messages.text("unclear", language) + " " + messages.text(f"errors.{say.key}", language)]
+    if say.kind == "share":
+        return share_texts(q, say.params, language, lambda text: fits_sms(text, language))
+    if say.kind == "shared":
+        return shared_texts(say.params, language, lambda text: fits_sms(text, language))
     raise ValueError(f"unknown say {say.kind!r}")
 
 
@@ -269,6 +276,15 @@ def ussd_screen(
     choose = next((say for say in says if say.kind == "choose"), None)
     if choose is not None:
         return ussd_choose(choose.params["case"], language), False
+    share = next((say for say in says if say.kind == "share"), None)
+    if share is not None:
+        # The result heads these pages; other notices are left out so that "99 More"
+        # always pages through the same screens.
+        pages = ussd_share_pages(q, share.params, language)
+        return pages[page % len(pages)], False
+    shared = next((say for say in says if say.kind == "shared"), None)
+    if shared is not None:
+        return ussd_shared(shared.params, language), True
     notices = plain_texts(says, language)
     if question is None:
         return _first_fitting(notices), True
@@ -340,3 +356,141 @@ def plain_texts(says: list[Say], language: str) -> list[str]:
         elif say.kind == "unclear":
             out.append(messages.text("unclear", language))  # the menu is right below it
     return out
+
+
+# --- the referral: the person's consent to share their case ------------------------------
+
+# Opening hours longer than this ("Mon-Fri 8-12 and 14-17, Sat 8-11") are left to the web page.
+SHORT_HOURS = 20
+_PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+                        "\u2014": "-", "\u2026": "...", "\u00a0": " "})
+
+
+def plain_value(text: str | None, language: str) -> str:
+    """A directory value (a service's name, its hours) fit for a ``language`` message:
+    English messages stay GSM-7, so curly quotes and dashes are made plain and accents
+    or other characters outside GSM-7 dropped."""
+    text = " ".join((text or "").split())
+    if language != "en" or is_gsm7(text):
+        return text
+    text = unicodedata.normalize("NFKD", text.translate(_PLAIN))
+    return " ".join("".join(ch for ch in text if is_gsm7(ch)).split())
+
+
+def service_line(service: dict[str, Any], language: str, fits: Callable[[str], bool]) -> str:
+    """A service as the staff member passes it on: name, desk phone, hours if short."""
+    name = plain_value(service.get(language), language) or plain_value(service.get("en"), language)
+    phone = service.get("phone") or ""
+    hours = plain_value(service.get("hours"), language)
+    candidates = []
+    if phone and hours and len(hours) <= SHORT_HOURS:
+        candidates.append(messages.text("share.service.full", language, service=name, phone=phone, hours=hours))
+    key = "share.service.phone" if phone else "share.service.name"
+    candidates.append(messages.text(key, language, service=name, phone=phone))
+    return next((text for text in candidates if fits(text)), candidates[-1])
+
+
+def _block(first: str, lines: list[str], fits: Callable[[str], bool]) -> list[str]:
+    """``first`` then ``lines`` packed into as few texts as fit, a line never split unless
+    it cannot fit on its own (a very long service name)."""
+    texts = wrap(first, fits) if first else []
+    for line in lines:
+        if texts and fits(f"{texts[-1]}\n{line}"):
+            texts[-1] = f"{texts[-1]}\n{line}"
+        else:
+            texts.extend(wrap(line, fits))
+    return texts
+
+
+def _share_notes(params: dict[str, Any], language: str) -> list[str]:
+    notes = []
+    if params.get("missing"):
+        notes.append(messages.text("share.missing_some" if params.get("services") else "share.missing_all", language))
+    if params.get("supervisor"):
+        notes.append(messages.text("share.supervisor", language))
+    return notes
+
+
+def share_question(q: Questionnaire, params: dict[str, Any], language: str) -> str:
+    count = len(params.get("services", ()))
+    which = "none" if count == 0 else "one" if count == 1 else "many"
+    return f"{messages.text(f'share.ask.{which}', language)}\n{answer_key(q, q.question('consent'), language)}"
+
+
+def share_texts(q: Questionnaire, params: dict[str, Any], language: str, fits: Callable[[str], bool]) -> list[str]:
+    """SMS: the proposed service(s) with phone and hours, what a supervisor still does,
+    then the question the staff member asks the person, with 1 yes 2 no."""
+    services = params.get("services", [])
+    lines = [service_line(service, language, fits) for service in services]
+    texts = _block(messages.text("share.header", language), lines, fits) if services else []
+    for note in _share_notes(params, language):
+        texts.extend(wrap(note, fits))
+    return texts + [share_question(q, params, language)]
+
+
+def _agreed_texts(params: dict[str, Any], language: str, noted: str = "share.noted") -> list[str]:
+    """Yes: shared (the service will answer), or noted while a supervisor confirms first
+    or finds a service."""
+    case = params["case"]
+    services = params.get("services", [])
+    if params.get("notified"):
+        texts = [messages.text("share.agreed", language, case=case)]
+    elif params.get("supervisor"):
+        texts = [messages.text(noted, language, case=case), messages.text("share.supervisor", language)]
+    else:
+        return [messages.text(noted, language, case=case), messages.text("share.will_find", language)]
+    if params.get("missing"):
+        texts.append(messages.text("share.missing_some" if services else "share.missing_all", language))
+    return texts
+
+
+def shared_texts(params: dict[str, Any], language: str, fits: Callable[[str], bool]) -> list[str]:
+    """SMS: the reply to the person's answer. Yes: shared, the service will answer (or a
+    supervisor first). No: nothing sent; the service's phone to give the person."""
+    if params.get("consent"):
+        texts: list[str] = []
+        for text in _agreed_texts(params, language):
+            texts.extend(wrap(text, fits))
+        return texts
+    services = params.get("services", [])
+    if not services:
+        return [messages.text("share.refused_none", language, case=params["case"])]
+    lines = [service_line(service, language, fits) for service in services]
+    return _block(messages.text("share.refused", language, case=params["case"]), lines, fits)
+
+
+def ussd_share_pages(q: Questionnaire, params: dict[str, Any], language: str) -> list[str]:
+    """USSD: the result, the proposed service(s), then the consent question and 1 / 2,
+    over as many "99 More" pages as it takes. The result's "what to do" is left out (the
+    referral is what to do), and a service's hours when they would cost a page."""
+    more = f"{replies.MORE} {messages.text('ussd.more', language)}"
+    lines = _ussd_result(params, language)[:1]
+    services = params.get("services", [])
+    if services:
+        lines.append(messages.text("ussd.share_header", language))
+        lines.extend(service_line(service, language, lambda text: fits_ussd(f"{text}\n{more}")) for service in services)
+    lines.extend(_share_notes(params, language))
+    lines += [messages.text("ussd.share_what", language), messages.text("ussd.share_ask", language)]
+    return ussd_pages(lines, menu_items(q, q.question("consent"), language), language)
+
+
+def ussd_shared(params: dict[str, Any], language: str) -> str:
+    """USSD: the last screen after the person's answer. No: the service's phone comes
+    before anything else (the name too when it fits)."""
+    if params.get("consent"):
+        return _first_fitting(_agreed_texts(params, language, noted="ussd.noted"))
+    services = params.get("services", [])
+    if not services:
+        return _first_fitting([messages.text("share.refused_none", language, case=params["case"])])
+    notice = _first_fitting([messages.text("ussd.refused", language)])
+    # Every phone first (as many as the screen holds); then, service by service, the
+    # whole line where it still fits.
+    lines: list[str] = []
+    for service in services:
+        phone = service.get("phone") or ""
+        lines.append(phone if phone and fits_ussd("\n".join([notice, *filter(None, lines), phone])) else "")
+    for index, service in enumerate(services):
+        trial = lines[:index] + [service_line(service, language, fits_ussd)] + lines[index + 1:]
+        if fits_ussd("\n".join([notice] + [line for line in trial if line])):
+            lines = trial
+    return "\n".join([notice] + [line for line in lines if line])
