@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
@@ -209,21 +209,17 @@ class Tally:
             total = points + extra
             return min(total, cap) if cap is not None else total
 
-        hyp = replace(
-            self,
+        # Built directly, not with dataclasses.replace: can_change makes many thousands.
+        sure = answer == "yes"
+        return Tally(
+            act=self.act or (sure and effect.act),
             act_hyp=self.act_hyp or effect.act,
+            means=plus(self.means, effect.means) if sure else self.means,
             means_hyp=plus(self.means_hyp, effect.means),
+            purpose=plus(self.purpose, effect.purpose) if sure else self.purpose,
             purpose_hyp=plus(self.purpose_hyp, effect.purpose),
-        )
-        if answer != "yes":
-            return hyp
-        return replace(
-            hyp,
-            act=self.act or effect.act,
-            means=plus(self.means, effect.means),
-            purpose=plus(self.purpose, effect.purpose),
-            red_flag=self.red_flag or effect.red_flag,
-            child_context=self.child_context or effect.child_context,
+            red_flag=self.red_flag or (sure and effect.red_flag),
+            child_context=self.child_context or (sure and effect.child_context),
         )
 
 
@@ -479,8 +475,21 @@ def _matters(q: Questionnaire, base: Tally, minor: bool, cap: int, effect: Effec
 @lru_cache(maxsize=512)
 def _reachable(base: Tally, cap: int, others: tuple[tuple[Effect, int], ...]) -> frozenset[Tally]:
     """Every tally the open questions in ``others`` can lead to from ``base``."""
-    states = {base}
+    states = frozenset((base,))
     for effect, count in others:
+        # A "no" keeps every state, so a further answer of this kind leads somewhere new
+        # only from the states the previous one added; once it adds none, neither can more.
+        frontier = states
         for _ in range(count):
-            states = {state.add(effect, answer, cap) for state in states for answer in ("yes", "no", "unknown")}
-    return frozenset(states)
+            new = {after for state in frontier for after in _successors(state, effect, cap)} - states
+            if not new:
+                break
+            states = states | new
+            frontier = new
+    return states
+
+
+@lru_cache(maxsize=16384)
+def _successors(state: Tally, effect: Effect, cap: int) -> tuple[Tally, Tally]:
+    """The tallies after a ``yes`` and after an unsure answer (the same steps recur often)."""
+    return state.add(effect, "yes", cap), state.add(effect, "unknown", cap)
