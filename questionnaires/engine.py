@@ -466,8 +466,8 @@ def _freeze(groups: dict[Effect, int]) -> tuple[tuple[Effect, int], ...]:
 def _matters(q: Questionnaire, base: Tally, minor: bool, cap: int, effect: Effect, others) -> bool:
     for state in _reachable(base, cap, others):
         tier = decide(q, state, minor)[0]
-        for answer in ("yes", "unknown"):
-            if decide(q, state.add(effect, answer, cap), minor)[0] != tier:
+        for after in _successors(state, effect, cap):  # a yes, an unsure answer
+            if decide(q, after, minor)[0] != tier:
                 return True
     return False
 
