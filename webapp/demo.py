@@ -6,6 +6,7 @@ synthetic data; nothing here is a real person.
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 
 import click
@@ -116,6 +117,7 @@ def seed_command():
     vignettes = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
     made = seed_screenings(users[0], vignettes)
     db.session.commit()
-    click.echo(f"Demo data ready ({made} new screenings). Log in at http://127.0.0.1:5000/login with:")
+    port = os.environ.get("PORT", "5000")
+    click.echo(f"Demo data ready ({made} new screenings). Log in at http://127.0.0.1:{port}/login with:")
     for spec in DEMO_USERS:
         click.echo(f"  {spec['username']:<11} {DEMO_PASSWORD}   ({spec['role']}{', national' if spec.get('national') else ''})")

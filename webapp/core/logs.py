@@ -15,6 +15,8 @@ import traceback
 from datetime import datetime, timezone
 
 PATTERNS = [
+    # Client addresses are not ours to keep either (and look like phone numbers to the next rule).
+    (re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"), "[ip]"),
     # Phone numbers: +855 12 345 678, 012345678, 85512345678 (7+ digits, spaces/dashes allowed).
     (re.compile(r"(?<![\w.])\+?\d[\d\s().-]{6,}\d(?![\w])"), "[phone]"),
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
