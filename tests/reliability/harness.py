@@ -19,6 +19,7 @@ import http.client
 import itertools
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -36,7 +37,21 @@ from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parents[2]
 VIGNETTES = ROOT.parent / "shared" / "vignettes" / "examples.json"
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _postgres_bin() -> Path:
+    """PG_BIN, else the newest Debian PostgreSQL, else wherever pg_ctl is on PATH."""
+    if os.environ.get("PG_BIN"):
+        return Path(os.environ["PG_BIN"])
+    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                    key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0)
+    if debian:
+        return debian[-1].parent
+    found = shutil.which("pg_ctl")
+    return Path(found).parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _postgres_bin()
 
 
 def free_port() -> int:
@@ -298,16 +313,20 @@ class PhoneRun:
 
 
 def screen_by_sms(gateway: Gateway, phone: str, vignette: dict, *, language: str = "km",
-                  max_messages: int = 80, on_delivery=None, stop_at: float | None = None) -> PhoneRun:
+                  max_messages: int = 80, on_delivery=None, stop_at: float | None = None,
+                  think: float = 0.0) -> PhoneRun:
     """SCREEN, consent, then each asked question answered as a Khmer screener types it,
     until the result comes. Stops (``error`` set) on a failure the retries did not cure,
-    or at ``stop_at`` (a ``time.monotonic()`` moment: the bench's end)."""
+    or at ``stop_at`` (a ``time.monotonic()`` moment: the bench's end). ``think``: seconds
+    (on average, 0.5x to 1.5x) between a reply and the next message, as a person takes."""
     from tests.sms.helpers import CASE_NUMBER, asked_in_sms, khmer_reply
 
     answers = dict(vignette["answers"], age_maybe_minor="no")
     run = PhoneRun(phone, vignette["id"], vignette["expected"]["tier"])
     body = "ពិនិត្យ" if language == "km" else "SCREEN"
     for turn in range(max_messages):
+        if think and turn:
+            time.sleep(think * random.uniform(0.5, 1.5))
         if stop_at is not None and time.monotonic() >= stop_at:
             run.error = "stopped"
             return run
