@@ -7,7 +7,9 @@ The schema is built by the real migrations (``upgrade head``), and emptied betwe
 from __future__ import annotations
 
 import os
+import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -146,3 +148,18 @@ def vignettes():
     import json
 
     return json.loads((SHARED / "vignettes" / "examples.json").read_text(encoding="utf-8"))
+
+
+@contextmanager
+def serving(app):
+    """``app`` served on a free 127.0.0.1 port by a threaded Werkzeug server; yields its URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

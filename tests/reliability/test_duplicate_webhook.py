@@ -6,12 +6,12 @@ import threading
 from collections import Counter
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.reliability.conftest import gateway_for
 from tests.reliability.counts import actual_counts, expected_counts, mismatches
 from tests.reliability.harness import screen_by_sms, vignettes
 from tests.sms.conftest import twiml_messages
+from tests.conftest import serving
 
 pytestmark = pytest.mark.reliability
 
@@ -22,12 +22,8 @@ THREADS = 4  # the other 400 through a live server, four at a time
 
 @pytest.fixture
 def live_server(channel_app):
-    server = make_server("127.0.0.1", 0, channel_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(channel_app) as url:
+        yield url
 
 
 def test_one_answer_delivered_a_thousand_times_counts_once(channel_app, channel_client, make_phones, live_server):

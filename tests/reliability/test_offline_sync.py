@@ -15,7 +15,6 @@ import pytest
 import requests
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.serving import make_server
 
 import questionnaires
 from tests.reliability.harness import vignettes
@@ -23,6 +22,7 @@ from tests.test_screening_api import payload
 from tests.web import PASSWORD, csrf, make_user
 from webapp.extensions import db as database
 from webapp.screening.models import Answer, Screening
+from tests.conftest import serving
 
 pytestmark = pytest.mark.reliability
 
@@ -34,12 +34,8 @@ SENDERS = 8  # the connections the phone syncs over at once
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 def logged_in(base: str) -> tuple[requests.Session, str]:

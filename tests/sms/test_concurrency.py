@@ -7,24 +7,21 @@ import threading
 import pytest
 import requests
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from sms.models import InboundMessage, SmsSession
 from tests.sms.conftest import OTHER_STAFF_PHONE, STAFF_PHONE, make_staff, new_sid, post_sms, sign
 from webapp.auth.models import User
 from webapp.extensions import db as database
 from webapp.screening.models import Screening
+from tests.conftest import serving
 
 RACERS = 20
 
 
 @pytest.fixture
 def live_server(channel_app):
-    server = make_server("127.0.0.1", 0, channel_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(channel_app) as url:
+        yield url
 
 
 def answers_of(app, phone_user_id):
