@@ -320,13 +320,7 @@ class Dialogue:
             .where(SmsSession.screening_id == draft.id, SmsSession.id != self.session.id)
             .values(state="idle", screening_id=None, question=None, page=0, showing_help=False)
         )
-        _reset(self.session)
-        self.session.state = "asking"
-        self.session.screening_id = draft.id
-        self._touch()
-        turn = self._ask_next(draft)
-        turn.says.insert(0, Say("text", "resumed", params={"case": draft.case_number}))
-        return turn
+        return self._ask(draft, notice="resumed")
 
     def _open_draft(self) -> Screening | None:
         return screening_ops.open_draft(
@@ -388,12 +382,16 @@ class Dialogue:
             training=self.session.training,
             started_at=self.now,
         )
+        return self._ask(screening, notice="started")
+
+    def _ask(self, screening: Screening, *, notice: str) -> Turn:
+        """Make ``screening`` the one being asked, and ask its next question after ``notice``."""
         _reset(self.session)
         self.session.state = "asking"
         self.session.screening_id = screening.id
         self._touch()
         turn = self._ask_next(screening)
-        turn.says.insert(0, Say("text", "started", params={"case": screening.case_number}))
+        turn.says.insert(0, Say("text", notice, params={"case": screening.case_number}))
         return turn
 
     def _ask_next(self, screening: Screening) -> Turn:

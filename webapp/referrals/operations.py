@@ -210,7 +210,7 @@ def escalate(referral: Referral, why: str) -> Referral | None:
                                                referral.screening.answer_map()) if n.name == referral.need),
                 matching.Need(referral.need, (referral.need,)))
     found = find_match(referral.screening, need, exclude_ids=tried)
-    alert_supervisors(referral, why)
+    alert_supervisors(referral, why, offered_next=found.chosen is not None)
     if found.chosen is None:
         return None
     follow = Referral(
@@ -225,7 +225,7 @@ def escalate(referral: Referral, why: str) -> Referral | None:
     return follow
 
 
-def alert_supervisors(referral: Referral, why: str) -> None:
+def alert_supervisors(referral: Referral, why: str, *, offered_next: bool) -> None:
     from sms import outbox
 
     screening = referral.screening
@@ -233,8 +233,8 @@ def alert_supervisors(referral: Referral, why: str) -> None:
     supervisors = db.session.scalars(select(User).where(
         User.role == "supervisor", User.active.is_(True),
         or_(User.national.is_(True), User.province_code == province)))
-    text = (f"Referral {referral.id} for case {screening.case_number} was {why}; "
-            f"{'offered to the next service' if why else ''}. Please check the review page.")
+    outcome = "offered to the next service" if offered_next else "no other service fits"
+    text = f"Referral {referral.id} for case {screening.case_number} was {why}; {outcome}. Please check the review page."
     for supervisor in supervisors:
         if supervisor.phone:
             outbox.enqueue(supervisor.phone, text, "alert")

@@ -117,9 +117,11 @@ def start_confirmed_referrals(screening: Screening, reviewer: User) -> None:
 
     if screening.confirmed_tier not in ("likely_victim", "possible_victim"):
         return
-    pending = [r for r in referrals.of_screening(screening) if r.awaiting == "supervisor" and r.state == "proposed"]
-    if not referrals.of_screening(screening):
-        pending = referrals.propose(screening)
+    existing = referrals.of_screening(screening)
+    if existing:
+        pending = [r for r in existing if r.awaiting == "supervisor" and r.state == "proposed"]
+    else:
+        pending = referrals.propose(screening)  # overridden up from a tier that referred no one
     for referral in pending:
         referrals.confirm(referral, reviewer)
 
