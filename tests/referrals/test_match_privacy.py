@@ -13,10 +13,9 @@ from tests.test_screening_api import payload, post, token
 from tests.web import csrf
 from webapp.extensions import db as database
 from webapp.referrals import operations
-from webapp.referrals.matching import DISTANCE_BANDS
 from webapp.referrals.models import Referral, ReferralEvent
 
-BANDS = {band for _bound, band in DISTANCE_BANDS} | {"gt100"}
+BANDS = {"lt5", "5-25", "25-100", "gt100"}  # under 5 km, 5-25, 25-100, over 100 km
 
 
 def entries(match: dict) -> list[dict]:
