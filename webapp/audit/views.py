@@ -1,7 +1,6 @@
 """The audit trail for national supervisors: search and export; never edit."""
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime, time, timezone
 
@@ -9,6 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..core import csvsafe
 from ..extensions import db
 from .models import AuditEvent
 from .operations import record
@@ -55,7 +55,7 @@ def index():
 def export():
     events = db.session.scalars(search()).all()
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(["id", "at", "user_id", "role", "action", "object_type", "object_id", "count", "detail"])
     for e in events:
         writer.writerow([e.id, e.at.isoformat(), e.user_id or "", e.role or "", e.action, e.object_type or "",

@@ -77,7 +77,7 @@ def nearest_command(point, need, sex, age, nationality, province):
     person = matching.Person(sex=sex, age=years, minor=years is not None and years < 18,
                              nationality=nationality.upper() if nationality else None)
     found = matching.match(operations.directory_entries(), matching.Need(need, (need,)), person, where, province)
-    click.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=1))
+    click.echo(json.dumps(found.to_dict(with_km=True), ensure_ascii=False, indent=1))
 
 
 @referrals_cli.command("tick")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 import questionnaires
 from questionnaires.loader import country_codes
 
-from ..core import phones
+from ..core import csvsafe, phones
 from ..extensions import db
 from .matching import SERVICE_TYPES, SEXES
 from .models import SERVICE_KINDS, Service
@@ -56,8 +56,8 @@ def parse_row(row: dict[str, str], line: int) -> tuple[dict[str, Any], list[RowE
         if not (row.get(field) or "").strip():
             bad(field, "required")
     values["registration_number"] = (row.get("registration_number") or "").strip()
-    values["name_km"] = (row.get("name_km") or "").strip()
-    values["name_en"] = (row.get("name_en") or "").strip()
+    values["name_km"] = csvsafe.restore((row.get("name_km") or "").strip())
+    values["name_en"] = csvsafe.restore((row.get("name_en") or "").strip())
     values["kind"] = (row.get("kind") or "").strip()
     if values["kind"] and values["kind"] not in SERVICE_KINDS:
         bad("kind", f"must be one of {', '.join(SERVICE_KINDS)}")
@@ -105,8 +105,8 @@ def parse_row(row: dict[str, str], line: int) -> tuple[dict[str, Any], list[RowE
             values["phone"] = phones.normalise(raw_phone)
         except phones.PhoneError:
             bad("phone", "not a phone number")
-    values["address"] = (row.get("address") or "").strip()
-    values["hours"] = (row.get("hours") or "").strip()[:120]
+    values["address"] = csvsafe.restore((row.get("address") or "").strip())
+    values["hours"] = csvsafe.restore((row.get("hours") or "").strip())[:120]
     active = (row.get("active") or "yes").strip().lower()
     if active not in ("yes", "no", "true", "false", "1", "0"):
         bad("active", "must be yes or no")
@@ -160,7 +160,7 @@ def apply(service: Service, values: dict[str, Any]) -> None:
 
 def export_csv(services: Iterable[Service]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csvsafe.dict_writer(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for service in services:
         row = {column: getattr(service, column) for column in COLUMNS}

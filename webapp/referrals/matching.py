@@ -71,6 +71,15 @@ class ServiceEntry:
     active: bool = True
 
 
+# Upper bounds (km) of the distance bands a stored match keeps; beyond the last, "gt100".
+DISTANCE_BANDS = ((5, "lt5"), (25, "5-25"), (100, "25-100"))
+
+
+def distance_band(km: float) -> str:
+    """A distance as one of four coarse bands: under 5 km, 5-25, 25-100, over 100 km."""
+    return next((band for bound, band in DISTANCE_BANDS if km < bound), "gt100")
+
+
 @dataclass(frozen=True)
 class Candidate:
     service: ServiceEntry
@@ -86,10 +95,16 @@ class Match:
     excluded: list[tuple[Candidate, str]] = field(default_factory=list)
     nationwide: bool = False  # nothing fitted within the province
 
-    def to_dict(self) -> dict:
+    def to_dict(self, *, with_km: bool = False) -> dict:
+        """The match as stored with a referral: each service's distance only as a coarse
+        band, so that three of them cannot be used to find where the person was screened.
+        ``with_km`` adds the exact distance, for output that is never stored (the CLI)."""
         def entry(candidate: Candidate) -> dict:
-            return {"id": candidate.service.id, "name": candidate.service.name, "distance_km": round(candidate.distance_km, 1),
-                    "places": candidate.service.places}
+            shown = {"id": candidate.service.id, "name": candidate.service.name,
+                     "band": distance_band(candidate.distance_km), "places": candidate.service.places}
+            if with_km:
+                shown["distance_km"] = round(candidate.distance_km, 1)
+            return shown
 
         return {
             "need": self.need.name,

@@ -74,10 +74,13 @@ class Referral(db.Model):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     # The person's answer to sharing their case with the service; None until asked.
     consent_to_share: Mapped[bool | None] = mapped_column(Boolean)
-    # Why this service: distance and the services passed over, as shown to the screener.
+    # Why this service, as shown to the screener: the services in order, each distance only as
+    # a coarse band (never precise enough to locate the person), and those passed over.
     match: Mapped[dict | None] = mapped_column(JSON)
     decline_reason: Mapped[str | None] = mapped_column(EncryptedText)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When the service was told: until then the referral does not exist for the service.
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 import questionnaires
 
@@ -167,6 +167,7 @@ def notify(referral: Referral, actor: User | None) -> None:
 
     if referral.service.phone:
         outbox.enqueue(referral.service.phone, service_message(referral), "referral")
+    referral.notified_at = utcnow()
     referral.deadline_at = utcnow() + (URGENT_DEADLINE if referral.urgent else DEADLINE)
     transition(referral, "notified", actor)
 
@@ -256,8 +257,56 @@ def of_screening(screening: Screening) -> list[Referral]:
     return list(db.session.scalars(select(Referral).where(Referral.screening_id == screening.id).order_by(Referral.id)))
 
 
-def open_for_service(service_id: int) -> list[Referral]:
-    return list(db.session.scalars(select(Referral).where(Referral.service_id == service_id).order_by(Referral.id.desc())))
+def sent_to_service(service_id: int):
+    """The one rule for what a service may see: a referral exists for a service only once it
+    was sent to it (notified), which needs the person's consent and, where asked for, the
+    supervisor's or screener's confirmation. Proposed, awaiting and refused referrals do not
+    exist for the service, on the web or by SMS."""
+    return and_(Referral.service_id == service_id, Referral.notified_at.is_not(None),
+                Referral.consent_to_share.is_(True), Referral.awaiting.is_(None))
+
+
+def sent_referrals(service_id: int) -> list[Referral]:
+    return list(db.session.scalars(select(Referral).where(sent_to_service(service_id)).order_by(Referral.id.desc())))
+
+
+def sent_referral(service_id: int, referral_id: int) -> Referral | None:
+    return db.session.scalar(select(Referral).where(Referral.id == referral_id, sent_to_service(service_id)))
+
+
+# What a service may do once it has accepted: the person arrives, then the case is closed.
+# (Accepting or declining goes through ``answer``.) A service never moves anything else.
+SERVICE_STEPS = {"accepted": "arrived", "arrived": "closed"}
+
+
+def advance_by_service(referral: Referral, to_state: str, actor: User) -> None:
+    if SERVICE_STEPS.get(referral.state) != to_state:
+        raise ReferralError(f"a service cannot move a {referral.state} referral to {to_state}")
+    transition(referral, to_state, actor)
+
+
+DECLINE_REASONS = ("full", "cannot_serve", "out_of_area", "other")
+
+
+def decline(referral: Referral, reason: str, detail: str | None, actor: User) -> None:
+    """A service declines on its page: a reason is required (``other`` needs words)."""
+    detail = (detail or "").strip()
+    if reason not in DECLINE_REASONS or (reason == "other" and not detail):
+        raise ReferralError("a decline needs a reason")
+    answer(referral, False, actor=actor, kind="user", reason=f"{reason}: {detail}" if detail else reason)
+
+
+def deidentify_match(referral: Referral) -> None:
+    """Strip from an ended referral's match everything that depends on where the person
+    was: the services considered, their order and distance bands. What stays is why
+    services were passed over, which the figures may use. For the purge step."""
+    if not referral.match:
+        return
+    referral.match = {
+        "need": referral.match.get("need", referral.need),
+        "excluded_reasons": sorted(item.get("reason") for item in referral.match.get("excluded") or ()),
+        "deidentified": True,
+    }
 
 
 
@@ -283,8 +332,10 @@ def answer_by_sms(service: Service, text: str | None) -> str | None:
     if parsed is None:
         return None
     accept, referral_id = parsed
-    referral = db.session.get(Referral, referral_id)
-    if referral is None or referral.service_id != service.id:
+    # Not sent to this service (another service's, not yet consented or confirmed, refused,
+    # or no such number): one answer for all, so nothing can be learned from it.
+    referral = sent_referral(service.id, referral_id)
+    if referral is None:
         return f"Referral {referral_id} is not one of yours."
     try:
         answer(referral, accept, actor=None, kind="sms")

@@ -32,6 +32,13 @@ REFUSAL_WORDS = {
     "nationality": _l("does not take this nationality"),
     "full": _l("no place available"),
 }
+# The distance bands a stored match keeps (matching.DISTANCE_BANDS).
+BAND_WORDS = {
+    "lt5": _l("less than 5 km away"),
+    "5-25": _l("5 to 25 km away"),
+    "25-100": _l("25 to 100 km away"),
+    "gt100": _l("more than 100 km away"),
+}
 SEX_WORDS = {"female": _l("female"), "male": _l("male"), "other": _l("other"), "unknown": _l("not stated")}
 
 
@@ -39,4 +46,4 @@ def words() -> dict:
     from ..screening.presenters import FLAG_WORDS, TIER_WORDS
 
     return {"need_words": NEED_WORDS, "state_words": STATE_WORDS, "refusal_words": REFUSAL_WORDS,
-            "sex_words": SEX_WORDS, "tier_words": TIER_WORDS, "flag_words": FLAG_WORDS}
+            "sex_words": SEX_WORDS, "band_words": BAND_WORDS, "tier_words": TIER_WORDS, "flag_words": FLAG_WORDS}

@@ -5,42 +5,49 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..audit.operations import record
 from ..extensions import db
 from ..screening import operations as screenings
 from . import operations
-from .forms import AnswerForm
+from .forms import AnswerForm, DeclineForm
 from .models import Referral
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
 
 def own_referral(referral_id: int) -> Referral:
-    """A service user sees only its own service's referrals (404 for any other)."""
-    referral = db.session.get(Referral, referral_id)
-    if (referral is None or current_user.role != "service" or current_user.service_id is None
-            or referral.service_id != current_user.service_id):
+    """A service user sees only the referrals sent to its service (404 for any other,
+    including its own that were never sent: not consented, awaiting, or refused)."""
+    if current_user.role != "service" or current_user.service_id is None:
         abort(404)
-    return referral
+    return operations.sent_referral(current_user.service_id, referral_id) or abort(404)
 
 
 @bp.get("/")
 def mine():
-    referrals = operations.open_for_service(current_user.service_id) if current_user.service_id else []
+    referrals = operations.sent_referrals(current_user.service_id) if current_user.service_id else []
+    record("view.referrals", user=current_user, count=len(referrals))
+    db.session.commit()
     return render_template("referrals/mine.html", referrals=referrals)
 
 
 @bp.route("/<int:referral_id>", methods=["GET", "POST"])
 def show(referral_id: int):
     referral = own_referral(referral_id)
-    form = AnswerForm()
+    form, decline_form = AnswerForm(), DeclineForm()
     if form.validate_on_submit():
         action = request.form.get("action")
+        if action == "decline":  # first step: ask why, and say what follows
+            return page(referral, form, decline_form, confirming=True)
+        if action == "decline_confirmed" and not decline_form.validate():
+            return page(referral, form, decline_form, confirming=True)
         try:
-            if action in ("accept", "decline"):
-                operations.answer(referral, action == "accept", actor=current_user, kind="user",
-                                  reason=form.reason.data)
+            if action == "accept":
+                operations.answer(referral, True, actor=current_user, kind="user")
+            elif action == "decline_confirmed":
+                operations.decline(referral, decline_form.reason.data, decline_form.detail.data, current_user)
             elif action in ("arrived", "closed"):
-                operations.transition(referral, action, current_user)
+                operations.advance_by_service(referral, action, current_user)
             else:
                 abort(400)
         except operations.ReferralError:
@@ -50,7 +57,15 @@ def show(referral_id: int):
             db.session.commit()
             flash(_("Saved."), "ok")
         return redirect(url_for(".show", referral_id=referral.id))
-    return render_template("referrals/show.html", referral=referral, form=form,
+    return page(referral, form, decline_form)
+
+
+def page(referral: Referral, form, decline_form, confirming: bool = False):
+    """The referral as the service sees it; every showing is in the audit trail."""
+    record("view", user=current_user, object_type="referral", object_id=referral.id)
+    db.session.commit()
+    return render_template("referrals/show.html", referral=referral, form=form, decline_form=decline_form,
+                           confirming=confirming and referral.state == "notified",
                            age_band=operations.age_band(referral.screening))
 
 

@@ -1,7 +1,6 @@
 """The figures dashboard and the exports (supervisors)."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -12,7 +11,7 @@ from flask_login import current_user
 import questionnaires
 
 from ..audit.operations import record
-from ..core import places
+from ..core import csvsafe, places
 from ..extensions import db
 from ..screening.presenters import FLAG_WORDS, TIER_WORDS
 from . import charts, figures, operations
@@ -79,7 +78,7 @@ def export_screenings():
     q = questionnaires.load()
     codes = [question.code for question in q.questions]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(["case_number", "created", "channel", "post", "province", "tier", "confirmed_tier", "flags", *codes])
     for s in screenings:
         answers = s.answer_map()
@@ -105,7 +104,7 @@ def render_aggregate(rows: list[dict], fmt: str) -> str:
     if fmt == "json":
         return json.dumps({"suppressed_below": figures.SUPPRESS_BELOW, "rows": rows}, indent=1)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=figures.AGGREGATE_FIELDS, lineterminator="\n")
+    writer = csvsafe.dict_writer(out, fieldnames=figures.AGGREGATE_FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({**row, "count": "<11" if row["suppressed"] else row["count"],
