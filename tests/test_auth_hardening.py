@@ -204,6 +204,73 @@ def test_trusted_proxy_hops_comes_from_the_environment():
         Config.from_env({**env, "TRUSTED_PROXY_HOPS": "yes"})
 
 
+# --- f10: administrators do not give themselves access to cases -----------------------------
+
+
+def edit(client, db, user_id, **changes):
+    """Post the admin's user form as the page shows it, with ``changes`` (None: unticked)."""
+    db.session.expire_all()
+    user = db.session.get(User, user_id)
+    fields = {"name": user.name, "role": user.role, "phone": user.phone or "", "language": user.language,
+              "province_code": user.province_code or "", "post_code": user.post_code or "",
+              "country_code": user.country_code or "", "national": "y" if user.national else None,
+              "active": "y" if user.active else None}
+    fields.update(changes)
+    page = client.get(f"/admin/users/{user_id}").get_data(as_text=True)
+    data = {name: value for name, value in fields.items() if value is not None}
+    return client.post(f"/admin/users/{user_id}", data={**data, "csrf_token": csrf(page)})
+
+
+def test_an_admin_cannot_change_their_own_role_or_scope_or_deactivate_themselves(app, client, db):
+    admin_id = make_user(app, "admin")
+    login(client, "admin")
+    for changes in ({"role": "supervisor"}, {"national": "y"}, {"province_code": "BMC"}, {"active": None}):
+        response = edit(client, db, admin_id, **changes)
+        assert response.status_code == 200, changes
+        assert "ask another administrator" in response.get_data(as_text=True) or "អ្នកគ្រប់គ្រងប្រព័ន្ធម្នាក់ទៀត" in response.get_data(as_text=True)
+    db.session.expire_all()
+    me = db.session.get(User, admin_id)
+    assert (me.role, me.national, me.province_code, me.active) == ("admin", False, None, True)
+    assert client.get("/review/").status_code == 403
+    # Their own name and language are theirs to change.
+    assert edit(client, db, admin_id, name="Synthetic Admin Renamed", language="en").status_code == 302
+
+
+def test_national_scope_is_given_on_the_server_only(app, client, db):
+    make_user(app, "admin")
+    supervisor_id = make_user(app, "supervisor")
+    login(client, "admin")
+    assert edit(client, db, supervisor_id, national="y").status_code == 200
+    page = client.get("/admin/users/new").get_data(as_text=True)
+    response = client.post("/admin/users/new", data={
+        "name": "Synthetic Nat", "role": "supervisor", "national": "y", "language": "km", "csrf_token": csrf(page)})
+    assert response.status_code == 200 and 'class="secret"' not in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.national.is_(True))) == 0
+    # On the server it works.
+    result = app.test_cli_runner().invoke(args=[
+        "users", "create", "--role", "supervisor", "--national", "--name", "Synthetic Nat", "--phone", "012000062"])
+    assert result.exit_code == 0, result.output
+    national = db.session.scalar(select(User).where(User.national.is_(True)))
+    one_time_hash = national.password_hash
+    # An administrator cannot take it over with a one-time password either.
+    page = client.get(f"/admin/users/{national.id}").get_data(as_text=True)
+    response = client.post(f"/admin/users/{national.id}/reset", data={"csrf_token": csrf(page)})
+    assert response.status_code == 302 and 'class="secret"' not in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, national.id).password_hash == one_time_hash
+
+
+def test_role_and_scope_changes_are_audited_with_before_and_after(app, client, db):
+    make_user(app, "admin")
+    border_id = make_user(app, "border")
+    login(client, "admin")
+    assert edit(client, db, border_id, role="supervisor", post_code="").status_code == 302
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "change.user.edit"))
+    assert event.detail["before"] == {"role": "border", "post_code": "POIPET"}
+    assert event.detail["after"] == {"role": "supervisor", "post_code": None}
+
+
 # --- f11: redirects stay on this site -------------------------------------------------------------
 
 

@@ -171,5 +171,35 @@ def reset_password(user: User) -> str:
     return secret
 
 
+# What a user may see and do: changed only with care, and always recorded with before/after.
+SCOPE_FIELDS = ("role", "national", "province_code", "post_code", "country_code", "active")
+
+
+def scope(user: User) -> dict:
+    return {name: getattr(user, name) for name in SCOPE_FIELDS}
+
+
+def check_admin_change(admin: User, user: User | None, after: dict) -> None:
+    """An administrator's change on the web to ``user`` (None: a new account), whose role
+    and scope would become ``after``. Administrators manage accounts but do not read cases
+    (security review, finding 10): they cannot change their own role or scope or deactivate
+    themselves, and national supervisors, who read every case, are made on the server
+    (``flask users create --role supervisor --national``), never from the web."""
+    before = scope(user) if user is not None else None
+    if user is not None and user.id == admin.id and after != before:
+        raise AccountError("role", "own_scope")
+    if _national_supervisor(after) and not (before and _national_supervisor(before)):
+        raise AccountError("national", "national_on_server")
+
+
+def may_reset_on_web(user: User) -> bool:
+    """A one-time password shown to an administrator would let them log in as the user."""
+    return not _national_supervisor(scope(user))
+
+
+def _national_supervisor(values: dict) -> bool:
+    return values["role"] == "supervisor" and bool(values["national"])
+
+
 def end_sessions(user: User) -> None:
     user.session_token = secrets.token_hex(16)
