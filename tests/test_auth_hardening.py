@@ -204,6 +204,43 @@ def test_trusted_proxy_hops_comes_from_the_environment():
         Config.from_env({**env, "TRUSTED_PROXY_HOPS": "yes"})
 
 
+# --- f9: demo accounts only in development -------------------------------------------------------
+
+
+def count_users(app) -> int:
+    from webapp.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(User))
+
+
+@pytest.mark.parametrize("env", ["testing", "production"])
+def test_demo_seed_refuses_outside_development(app, database_url, env):
+    with app_with(database_url, env=env) as other:
+        result = other.test_cli_runner().invoke(args=["demo", "seed"])
+        assert count_users(other) == 0
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"error: demo seed runs only with APP_ENV=development (this is {env}): its accounts share a published password"]
+
+
+def test_demo_seed_works_in_development(app, database_url):
+    with app_with(database_url, env="development") as development:
+        result = development.test_cli_runner().invoke(args=["demo", "seed"])
+        assert result.exit_code == 0, result.output
+        assert count_users(development) == 7
+
+
+def test_scripts_run_refuses_a_production_shell():
+    env = dict(os.environ, APP_ENV="production")
+    out = subprocess.run([str(ROOT / "scripts" / "run")], capture_output=True, text=True, env=env, timeout=30)
+    assert out.returncode == 2 and "development only" in out.stderr
+    env = dict(os.environ, DATABASE_URL="postgresql+psycopg://somewhere/production")
+    env.pop("APP_ENV", None)
+    out = subprocess.run([str(ROOT / "scripts" / "run")], capture_output=True, text=True, env=env, timeout=30)
+    assert out.returncode == 2 and "DATABASE_URL" in out.stderr
+
+
 # --- f10: administrators do not give themselves access to cases -----------------------------
 
 
