@@ -16,7 +16,6 @@ from .forms import ChangePasswordForm, LoginForm
 bp = Blueprint("auth", __name__)
 
 
-
 def refused_message() -> str:
     # One answer for an unknown name, a wrong password and a throttled address: it must
     # not tell which accounts exist, and still tell the staff member what to do.
