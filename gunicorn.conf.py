@@ -21,4 +21,7 @@ preload_app = False  # each worker opens its own database pool
 accesslog = "-"
 access_log_format = '{"at":"%(t)s","method":"%(m)s","path":"%(U)s","status":%(s)s,"bytes":%(B)s,"ms":%(M)s}'
 errorlog = "-"
+# Only the scheme (X-Forwarded-Proto) from these peers; gunicorn never rewrites the client
+# address. Behind a load balancer set TRUSTED_PROXY_HOPS=1 (the app's ProxyFix then takes
+# the client address from X-Forwarded-For) and let only the balancer reach BIND.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

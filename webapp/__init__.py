@@ -67,6 +67,14 @@ def create_app(config: Config | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
+    if config.trusted_proxy_hops:
+        # Behind a load balancer the TCP peer is the balancer: the client's address (and
+        # the scheme) come from the last ``hops`` X-Forwarded-For/-Proto entries, which only
+        # the trusted proxies wrote. Every limit keyed on request.remote_addr (log-in
+        # throttle, SMS/USSD fallback, USSD_ALLOWED_IPS) then sees the real client.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxy_hops, x_proto=config.trusted_proxy_hops)
     return app
 
 

@@ -46,8 +46,14 @@ class Config:
     sms_rate_limit: str = "30 per minute"  # per sending phone
     ussd_rate_limit: str = "60 per minute"  # per phone; a USSD screening is one request per answer
     session_idle_minutes: int = 30
-    login_attempts: int = 5
-    login_lock_minutes: int = 15
+    session_max_hours: int = 12  # a log-in ends after this long, however busy
+    # Log-in throttle (auth/throttle.py): per account and client address, growing delays.
+    login_free_attempts: int = 5  # failures from one address before it has to wait
+    login_delay_seconds: int = 60  # the first wait; it doubles with every further failure
+    login_delay_max_minutes: int = 60
+    login_account_cap: int = 20  # failures from anywhere in an hour: every address waits after one
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+    trusted_proxy_hops: int = 0
     secure_cookies: bool = True
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -83,7 +89,9 @@ class Config:
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
             sms_rate_limit=env.get("SMS_RATE_LIMIT", "30 per minute"),
             ussd_rate_limit=env.get("USSD_RATE_LIMIT", "60 per minute"),
-            session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", "30")),
+            session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30),
+            session_max_hours=_int(env, "SESSION_MAX_HOURS", 12),
+            trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
             secure_cookies=name == "production" or env.get("SECURE_COOKIES") == "1",
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
         )
@@ -144,6 +152,19 @@ class Config:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "")
+    if not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return value
 
 
 def _instance_secret(path: Path, fernet: bool = False) -> str:

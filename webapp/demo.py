@@ -10,11 +10,13 @@ import os
 from datetime import timedelta
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .auth import operations as accounts
 from .auth.models import User
+from .cli import fail
 from .core.types import utcnow
 from .extensions import db
 from .screening import operations as screenings
@@ -106,8 +108,15 @@ def seed_screenings(border: User, vignettes: list[dict]) -> int:
 
 @demo_cli.command("seed")
 def seed_command():
-    """Create the demo users (one per role) and a few screenings; print the log-ins."""
+    """Create the demo users (one per role) and a few screenings; print the log-ins.
+
+    Development only: the demo accounts (an administrator and a national supervisor among
+    them) share a password printed in the README."""
     from pathlib import Path
+
+    env = current_app.config["APP_CONFIG"].env
+    if env != "development":
+        fail(f"demo seed runs only with APP_ENV=development (this is {env}): its accounts share a published password")
 
     users = seed_users()
     services = seed_services()

@@ -37,6 +37,7 @@ def new_user():
     form = user_form()
     if form.validate_on_submit():
         try:
+            accounts.check_admin_change(current_user, None, scope_from(form, active=True))
             user, secret = accounts.create_user(
                 role=form.role.data, name=form.name.data, phone=form.phone.data, username=form.username.data or None,
                 province_code=form.province_code.data, post_code=form.post_code.data,
@@ -44,10 +45,10 @@ def new_user():
             )
         except accounts.AccountError as exc:
             db.session.rollback()
-            getattr(form, exc.field).errors.append(str(exc))
+            getattr(form, exc.field).errors.append(account_message(str(exc)))
         else:
             record("change.user.create", user=current_user, object_type="user", object_id=user.id,
-                   detail={"role": user.role})
+                   detail={"role": user.role, "after": accounts.scope(user)})
             db.session.commit()
             return render_template("admin/created.html", user=user, secret=secret)
     return render_template("admin/user_form.html", form=form, title=_("Add a user"))
@@ -60,18 +61,24 @@ def edit_user(user_id: int):
     if request.method == "GET":
         form.phone.data = user.phone
     if form.validate_on_submit():
+        before, after = accounts.scope(user), scope_from(form, active=form.active.data)
         try:
+            accounts.check_admin_change(current_user, user, after)
             accounts.set_phone(user, form.phone.data)
         except accounts.AccountError as exc:
-            form.phone.errors.append(str(exc))
+            getattr(form, exc.field).errors.append(account_message(str(exc)))
             return render_template("admin/user_form.html", form=form, title=user.name, user=user)
-        for name in ("name", "role", "province_code", "post_code", "country_code", "language", "national"):
-            setattr(user, name, getattr(form, name).data or (False if name == "national" else None))
-        if user.active and not form.active.data:
+        user.name = form.name.data
+        user.language = form.language.data
+        if user.active and not after["active"]:
             accounts.end_sessions(user)
-        user.active = form.active.data
+        for name, value in after.items():
+            setattr(user, name, value)
+        changed = [name for name in accounts.SCOPE_FIELDS if before[name] != after[name]]
         record("change.user.edit", user=current_user, object_type="user", object_id=user.id,
-               detail={"role": user.role, "active": user.active})
+               detail={"role": user.role, "active": user.active,
+                       "before": {name: before[name] for name in changed},
+                       "after": {name: after[name] for name in changed}})
         db.session.commit()
         flash(_("Saved."), "ok")
         return redirect(url_for(".users"))
@@ -81,7 +88,25 @@ def edit_user(user_id: int):
 @bp.post("/users/<int:user_id>/reset")
 def reset_password(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
+    if not accounts.may_reset_on_web(user):
+        flash(_("A national supervisor's password is reset on the server: flask users reset-password."), "error")
+        return redirect(url_for(".edit_user", user_id=user.id))
     secret = accounts.reset_password(user)
     record("change.user.reset_password", user=current_user, object_type="user", object_id=user.id)
     db.session.commit()
     return render_template("admin/created.html", user=user, secret=secret)
+
+
+def scope_from(form: UserForm, *, active: bool) -> dict:
+    """The role and scope the form asks for, as they would be stored."""
+    values = {name: getattr(form, name).data or None for name in ("role", "province_code", "post_code", "country_code")}
+    return {**values, "national": bool(form.national.data), "active": bool(active)}
+
+
+def account_message(problem: str) -> str:
+    return {
+        "own_scope": _("You cannot change your own role or scope, or deactivate yourself: ask another administrator."),
+        "national_on_server": _(
+            "National scope is given on the server only: flask users create --role supervisor --national."
+        ),
+    }.get(problem, problem)

@@ -38,8 +38,6 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Changes at every log-in and password change: old session cookies stop working.
@@ -55,3 +53,18 @@ class User(UserMixin, db.Model):
     @property
     def is_screener(self) -> bool:
         return self.role in SCREENER_ROLES
+
+
+class LoginThrottle(db.Model):
+    """Failed log-ins (and current-password guesses) counted per account and client address.
+
+    ``key`` is a keyed hash of the account (or the name tried, when there is no such
+    account) and the address ("*" for the account as a whole): neither is stored in clear.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,14 +9,13 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import select
 
 from ..core import phones
 from ..core.types import utcnow
 from ..extensions import db
-from . import passwords
+from . import passwords, throttle
 from .models import ROLES, User
 
 
@@ -31,7 +30,7 @@ class AccountError(ValueError):
 @dataclass
 class LoginOutcome:
     user: User | None
-    reason: str | None = None  # bad_credentials / locked / inactive
+    reason: str | None = None  # bad_credentials / throttled / inactive
 
 
 def create_user(
@@ -113,34 +112,50 @@ def find_by_phone(e164: str) -> User | None:
     return db.session.scalar(select(User).where(User.phone_hash == phones.phone_hash(e164), User.active.is_(True)))
 
 
-def authenticate(identifier: str, password: str, *, max_attempts: int, lock_minutes: int) -> LoginOutcome:
+def authenticate(identifier: str, password: str, *, address: str, policy: throttle.Policy) -> LoginOutcome:
+    """Check a log-in. An unknown name, a wrong password and a throttled address get the same
+    answer after the same work (one argon2 verification), so neither the reply nor its
+    time tells whether an account exists or is being throttled."""
     user = find_by_login(identifier)
+    counted = throttle.subject(user, identifier)
     now = utcnow()
-    if user is None:
-        passwords.verify(None, password)  # same work as for a real account
-        return LoginOutcome(None, "bad_credentials")
-    if user.locked_until and user.locked_until > now:
-        return LoginOutcome(None, "locked")
-    if not passwords.verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_attempts:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            return LoginOutcome(None, "locked")
+    blocked = throttle.is_blocked(counted, address, now)
+    correct = passwords.verify(user.password_hash if user else None, password)
+    if blocked:
+        return LoginOutcome(None, "throttled")
+    if not correct:
+        throttle.record_failure(counted, address, now, policy)
         return LoginOutcome(None, "bad_credentials")
     if not user.active:
         return LoginOutcome(None, "inactive")
+    throttle.forget(counted, address)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = now
     user.session_token = secrets.token_hex(16)
     return LoginOutcome(user)
 
 
+def check_current_password(user: User, password: str, *, address: str, policy: throttle.Policy) -> bool:
+    """The current password, asked before a change: guesses count like failed log-ins."""
+    counted = throttle.subject(user, "")
+    now = utcnow()
+    blocked = throttle.is_blocked(counted, address, now)
+    correct = passwords.verify(user.password_hash, password)
+    if blocked:
+        return False
+    if not correct:
+        throttle.record_failure(counted, address, now, policy)
+        return False
+    throttle.forget(counted, address)
+    return True
+
+
 def change_password(user: User, new_password: str) -> None:
-    problem = passwords.password_problem(new_password, user.username)
+    if passwords.verify(user.password_hash, new_password):
+        # A one-time password that the administrator saw stays known to them.
+        raise AccountError("new_password", "same_as_current")
+    problem = passwords.password_problem(new_password, user.username, other_inputs=(user.name, user.phone or ""))
     if problem:
         raise AccountError("new_password", problem)
     user.password_hash = passwords.hash_password(new_password)
@@ -154,6 +169,36 @@ def reset_password(user: User) -> str:
     user.must_change_password = True
     user.session_token = secrets.token_hex(16)
     return secret
+
+
+# What a user may see and do: changed only with care, and always recorded with before/after.
+SCOPE_FIELDS = ("role", "national", "province_code", "post_code", "country_code", "active")
+
+
+def scope(user: User) -> dict:
+    return {name: getattr(user, name) for name in SCOPE_FIELDS}
+
+
+def check_admin_change(admin: User, user: User | None, after: dict) -> None:
+    """An administrator's change on the web to ``user`` (None: a new account), whose role
+    and scope would become ``after``. Administrators manage accounts but do not read cases
+    (security review, finding 10): they cannot change their own role or scope or deactivate
+    themselves, and national supervisors, who read every case, are made on the server
+    (``flask users create --role supervisor --national``), never from the web."""
+    before = scope(user) if user is not None else None
+    if user is not None and user.id == admin.id and after != before:
+        raise AccountError("role", "own_scope")
+    if _national_supervisor(after) and not (before and _national_supervisor(before)):
+        raise AccountError("national", "national_on_server")
+
+
+def may_reset_on_web(user: User) -> bool:
+    """A one-time password shown to an administrator would let them log in as the user."""
+    return not _national_supervisor(scope(user))
+
+
+def _national_supervisor(values: dict) -> bool:
+    return values["role"] == "supervisor" and bool(values["national"])
 
 
 def end_sessions(user: User) -> None:

@@ -1,15 +1,21 @@
-"""Passwords: argon2id (argon2-cffi's defaults), rehash on log-in, one-time passwords."""
+"""Passwords: argon2id (argon2-cffi's defaults), rehash on log-in, one-time passwords,
+and a check of new passwords against common ones (zxcvbn)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 # Verified against when the account does not exist, so timing does not reveal usernames.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 MIN_LENGTH = 10
+# zxcvbn's score 3: more than 10^8 guesses; its lists (common passwords, words, names,
+# keyboard patterns, dates) put "password123" or "cambodia123" far below that.
+MIN_STRENGTH = 3
 # Unambiguous characters only: the password is read off a screen or an SMS by hand.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -34,12 +40,17 @@ def one_time_password() -> str:
     return "-".join(groups)
 
 
-def password_problem(password: str, username: str = "") -> str | None:
-    """Why ``password`` is not acceptable, or None. Length over complexity (NIST 800-63B)."""
+def password_problem(password: str, username: str = "", other_inputs: Iterable[str] = ()) -> str | None:
+    """Why ``password`` is not acceptable, or None. Length and a check against common
+    passwords rather than rules about character classes (NIST SP 800-63B)."""
     if len(password) < MIN_LENGTH:
         return "too_short"
     if username and username.lower() in password.lower():
         return "contains_username"
     if len(set(password)) < 4:
         return "too_simple"
+    inputs = [value for value in (username, *other_inputs) if value]
+    # zxcvbn refuses more than 72 characters; judging the start of a longer one is plenty.
+    if zxcvbn(password[:72], user_inputs=inputs)["score"] < MIN_STRENGTH:
+        return "too_common"
     return None

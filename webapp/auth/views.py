@@ -1,24 +1,30 @@
 """Log-in, log-out and password change."""
 from __future__ import annotations
 
-from datetime import timedelta
+import time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..core.types import utcnow
-from ..core.views import _safe_next
+from ..core.views import safe_next
 from ..audit.operations import record
 from ..extensions import db, limiter
-from . import operations
+from . import operations, throttle
 from .forms import ChangePasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__)
 
+
+def refused_message() -> str:
+    # One answer for an unknown name, a wrong password and a throttled address: it must
+    # not tell which accounts exist, and still tell the staff member what to do.
+    return _("Wrong username or password. After several failed attempts, log-in from this device waits a few minutes.")
+
+
 LOGIN_MESSAGES = {
-    "bad_credentials": lambda: _("Wrong username or password."),
-    "locked": lambda: _("Too many failed attempts. Try again in a few minutes."),
+    "bad_credentials": refused_message,
+    "throttled": refused_message,
     "inactive": lambda: _("This account is deactivated."),
 }
 
@@ -33,7 +39,7 @@ def login():
         config = current_app.config["APP_CONFIG"]
         outcome = operations.authenticate(
             form.identifier.data, form.password.data,
-            max_attempts=config.login_attempts, lock_minutes=config.login_lock_minutes,
+            address=request.remote_addr or "", policy=throttle.Policy.from_config(config),
         )
         if outcome.user is None:
             from ..core import crypto
@@ -46,10 +52,12 @@ def login():
             return render_template("auth/login.html", form=form), 401
         record("login", user=outcome.user)
         db.session.commit()
-        next_url = _safe_next(request.args.get("next"))
+        next_url = safe_next(request.args.get("next"))
         session.clear()  # a fresh session at every log-in
         login_user(outcome.user)
         session["lang"] = outcome.user.language
+        # The idle and absolute limits (core.security) count from here, for this very cookie.
+        session["login_at"] = session["seen"] = int(time.time())
         if outcome.user.must_change_password:
             return redirect(url_for("auth.change_password"))
         return redirect(next_url or url_for("core.home"))
@@ -73,10 +81,17 @@ def change_password():
         return redirect(url_for("auth.login"))
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        from .passwords import verify
-
-        if not verify(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append(_("The current password is wrong."))
+        config = current_app.config["APP_CONFIG"]
+        user = current_user._get_current_object()
+        if not operations.check_current_password(
+            user, form.current_password.data,
+            address=request.remote_addr or "", policy=throttle.Policy.from_config(config),
+        ):
+            record("password.failed", user=user)
+            db.session.commit()
+            form.current_password.errors.append(
+                _("The current password is wrong. After several failed attempts, this device waits a few minutes.")
+            )
         else:
             try:
                 operations.change_password(current_user, form.new_password.data)
@@ -95,4 +110,6 @@ def password_message(problem: str) -> str:
         "too_short": _("Use at least 10 characters."),
         "contains_username": _("Do not use your username in the password."),
         "too_simple": _("Use more different characters."),
+        "too_common": _("This password is too easy to guess. Use a longer one, for example a few unrelated words."),
+        "same_as_current": _("Choose a new password, not the one you have now."),
     }.get(problem, problem)

@@ -58,7 +58,12 @@ def require_login():
         if request.accept_mimetypes.best == "application/json" or request.is_json:
             abort(401)
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
-    if _idle_too_long():
+    if _session_expired():
+        # Rotating the token ends the session for every copy of its cookie, not just this one.
+        from ..auth import operations as accounts
+
+        accounts.end_sessions(current_user)
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("You were logged out after a period of inactivity."), "error")
@@ -70,13 +75,19 @@ def require_login():
     return None
 
 
-def _idle_too_long() -> bool:
-    """Shared desk computers: a session unused for a while ends (issue 7)."""
+def _session_expired() -> bool:
+    """Shared desk computers: a session unused for a while ends (issue 7), and every session
+    ends some hours after its log-in. Both count from the log-in view, which sets the two
+    times; a session without them (a cookie from before this rule) counts as expired."""
     config = current_app.config["APP_CONFIG"]
     now = int(time.time())
-    last = session.get("seen")
+    last, login_at = session.get("seen"), session.get("login_at")
+    if not isinstance(last, int) or not isinstance(login_at, int):
+        return True
+    if now - last > config.session_idle_minutes * 60 or now - login_at > config.session_max_hours * 3600:
+        return True
     session["seen"] = now
-    return isinstance(last, int) and now - last > config.session_idle_minutes * 60
+    return False
 
 
 def set_security_headers(response: Response) -> Response:
@@ -87,6 +98,10 @@ def set_security_headers(response: Response) -> Response:
     headers["X-Frame-Options"] = "DENY"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(self)"
+    config = current_app.config["APP_CONFIG"]
+    if config.is_production and config.secure_cookies:
+        # Production is served over HTTPS only: browsers never try plain HTTP again.
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if request.endpoint != "static" and request.endpoint not in ("core.manifest",):
         # Case data must not sit in a shared phone's or proxy's cache.
         headers["Cache-Control"] = "no-store"

@@ -1,6 +1,9 @@
 """Public pages: the landing page and the language switch."""
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
@@ -25,14 +28,24 @@ def set_language():
         if current_user.is_authenticated:
             current_user.language = lang
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next")) or url_for("core.landing"))
+    return redirect(safe_next(request.form.get("next")) or url_for("core.landing"))
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: never redirect to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+# Browsers drop tabs and newlines anywhere in a URL and spaces and control characters at its
+# ends, and read a backslash as a slash: "/\t/evil.example" and "/\\evil.example" lead to
+# another host. None of them belongs in a path of ours, so a target holding one is refused.
+_WHITESPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, else None: never a redirect to another host."""
+    if not target or _WHITESPACE_OR_CONTROL.search(target):
+        return None
+    target = target.replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 # Where each role lands after log-in; features register their endpoint here when they exist.
