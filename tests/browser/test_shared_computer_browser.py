@@ -212,3 +212,20 @@ def test_the_start_page_offers_the_location_only_with_javascript(browser, server
         [screening] = db.session.scalars(select(Screening)).all()
         assert screening.context_kind == "gps" and screening.gps == "13.66000,102.56000"
     context.close()
+
+
+def test_log_out_in_one_tab_ends_the_screening_open_in_another(browser, server):
+    context = browser.new_context(**PHONE)
+    desk = context.new_page()
+    log_in(desk, server)
+    tab = context.new_page()
+    tab.goto(f"{server}/screenings/")
+    open_app(tab, server)
+    start_js_screening(tab)
+    two_answers(tab)
+
+    desk.click("#logout button[type=submit]")
+    desk.wait_for_url(f"{server}/login")
+    tab.wait_for_url(f"{server}/login")  # the other tab does not keep asking, and saving, questions
+    assert leftovers(tab, want={"keys": [], "caches": []}) == {"keys": [], "caches": []}
+    context.close()

@@ -54,6 +54,12 @@
     // session ended or a tab was closed without logging out: the last screener's draft and
     // cached pages go. Screenings waiting to be sent stay until their screener logs in again.
     forget();
+    // The session is over for every tab of this browser: the screener's other tabs leave too,
+    // so none keeps writing a draft after log-out.
+    try {
+      localStorage.setItem("scr:ended", "1");
+      localStorage.removeItem("scr:ended");
+    } catch (e) { /* no storage here: nothing was kept either */ }
     return;
   }
   keys().forEach(function (key) { // another screener's draft, left by a session that ended
@@ -374,7 +380,13 @@
   }
 
   show();
-  window.addEventListener("storage", function (event) { if (event.key === KEY) show(); });
+  window.addEventListener("storage", function (event) {
+    if (event.key === KEY) show();
+    if (event.key === "scr:ended" && event.newValue) {
+      leaving = true;
+      location.replace(data.login);
+    }
+  });
   window.addEventListener("online", function () { sync(false); });
   setInterval(function () { sync(false); }, 60000);
   sync(true);
