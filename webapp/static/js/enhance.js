@@ -3,7 +3,9 @@
 // saved on this phone are sent when the network is there. Without JavaScript nothing here
 // runs and every link keeps going to the server-driven form.
 // The queue lives in localStorage under the user's id; screen.js uses it through
-// window.screeningQueue. Kept to ES2017 like screen.js: a phone whose browser cannot parse
+// window.screeningQueue. At log-out (and on any page nobody screens from, such as the log-in
+// page) this browser forgets the screener's draft and cached pages; screenings not sent yet
+// are only ever dropped by the screener's explicit choice. Kept to ES2017 like screen.js: a phone whose browser cannot parse
 // one cannot parse the other, and then keeps the no-JavaScript form.
 (function () {
   "use strict";
