@@ -180,9 +180,10 @@ def test_a_screener_discards_an_unfinished_screening_after_confirming(app, clien
     screening = db.session.scalar(select(Screening))
     uuid, case_number = screening.uuid, screening.case_number
     page = client.get(f"/screenings/{uuid}/q/U1").get_data(as_text=True)
+    assert f'href="/screenings/{uuid}/discard"' in page  # from the question...
     client.post(f"/screenings/{uuid}/q/U1", data={"choice": "yes", "csrf_token": csrf(page)})
     mine = client.get("/screenings/").get_data(as_text=True)
-    assert f'href="/screenings/{uuid}/discard"' in mine  # no JavaScript needed: a link, then a form
+    assert f'href="/screenings/{uuid}/discard"' in mine  # ...or My screenings: a link, then a form
 
     confirm = client.get(f"/screenings/{uuid}/discard")
     assert confirm.status_code == 200 and case_number in confirm.get_data(as_text=True)
@@ -220,18 +221,27 @@ def test_another_screener_cannot_discard_a_screening(app, client, db):
     assert db.session.scalar(select(func.count()).select_from(Screening)) == 1
 
 
-def test_a_finished_screening_cannot_be_discarded(app, client, db):
-    make_user(app, "border")
+def test_a_finished_screening_cannot_be_discarded_nor_an_sms_draft(app, client, db):
+    from webapp.auth.models import User
+    from webapp.screening import operations
+
+    user_id = make_user(app, "border")
     login(client, "border")
     location = client.get(start_screening(client).headers["Location"]).headers["Location"]
     answer_all(client, location, E01)
     uuid = db.session.scalar(select(Screening.uuid))
     start_screening(client)  # and one left unfinished beside it
     draft = db.session.scalar(select(Screening.uuid).where(Screening.status == "draft"))
+    sms = operations.start_screening(screener=db.session.get(User, user_id), channel="sms",
+                                     context=operations.Context("post", post_code="POIPET")).uuid
+    db.session.commit()  # a phone may still resume this one
     mine = client.get("/screenings/").get_data(as_text=True)
-    assert f"/screenings/{draft}/discard" in mine and f"/screenings/{uuid}/discard" not in mine
-    assert client.get(f"/screenings/{uuid}/discard").status_code == 404
-    assert client.post(f"/screenings/{uuid}/discard", data={"csrf_token": csrf(mine)}).status_code == 404
+    assert f"/screenings/{draft}/discard" in mine
+    assert f"/screenings/{uuid}/discard" not in mine and f"/screenings/{sms}/discard" not in mine
+    for kept in (uuid, sms):
+        assert client.get(f"/screenings/{kept}/discard").status_code == 404
+        assert client.post(f"/screenings/{kept}/discard", data={"csrf_token": csrf(mine)}).status_code == 404
     db.session.expire_all()
     screening = db.session.scalar(select(Screening).where(Screening.uuid == uuid))
     assert screening.status == "complete" and len(screening.answers) > 10
+    assert db.session.scalar(select(Screening).where(Screening.uuid == sms)).status == "draft"

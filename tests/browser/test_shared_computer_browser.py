@@ -98,6 +98,8 @@ def test_unsent_screening_blocks_log_out_until_it_is_sent(browser, server, live_
     choice.wait_for()
     assert choice.locator("h2").first.inner_text() == "ការពិនិត្យដែលមិនទាន់ផ្ញើ"  # "Screenings not sent yet"
     assert choice.locator("[data-count]").inner_text() == "1"
+    box = choice.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360  # fits the phone's screen
     choice.locator("[data-action=send]").click()  # still offline: it says so and keeps everything
     choice.locator("[data-problem]").wait_for()
     assert page.url == f"{server}/screenings/app" and len(page.evaluate(QUEUE)) == 1
@@ -191,6 +193,8 @@ def test_the_start_page_offers_the_location_only_with_javascript(browser, server
     assert not page.locator('input[name="kind"][value="gps"]').is_visible()  # it cannot work here
     assert page.locator("#post_code").is_visible() and page.locator("#province_code").is_visible()
     assert page.locator("#start-hint").is_visible()  # which field to fill is said
+    page.click("#logout button[type=submit]")  # log-out is a plain form without JavaScript
+    page.wait_for_url(f"{server}/login")
     context.close()
 
     context = browser.new_context(geolocation=HERE, permissions=["geolocation"], **PHONE)
