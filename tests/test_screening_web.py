@@ -169,3 +169,79 @@ def test_my_screenings_lists_drafts_to_resume(app, client, db):
     screening = db.session.scalar(select(Screening))
     assert screening.case_number in page
     assert client.get(f"/screenings/{screening.uuid}").headers["Location"].endswith("/q/U1")
+
+
+def test_a_screener_discards_an_unfinished_screening_after_confirming(app, client, db):
+    from webapp.audit.models import AuditEvent
+
+    make_user(app, "border")
+    login(client, "border")
+    start_screening(client)
+    screening = db.session.scalar(select(Screening))
+    uuid, case_number = screening.uuid, screening.case_number
+    page = client.get(f"/screenings/{uuid}/q/U1").get_data(as_text=True)
+    assert f'href="/screenings/{uuid}/discard"' in page  # from the question...
+    client.post(f"/screenings/{uuid}/q/U1", data={"choice": "yes", "csrf_token": csrf(page)})
+    mine = client.get("/screenings/").get_data(as_text=True)
+    assert f'href="/screenings/{uuid}/discard"' in mine  # ...or My screenings: a link, then a form
+
+    confirm = client.get(f"/screenings/{uuid}/discard")
+    assert confirm.status_code == 200 and case_number in confirm.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Screening)) == 1  # asking changes nothing
+    assert client.post(f"/screenings/{uuid}/discard").status_code == 400  # no CSRF token: refused
+    response = client.post(f"/screenings/{uuid}/discard", data={"csrf_token": csrf(confirm.get_data(as_text=True))})
+
+    assert response.status_code == 302 and response.headers["Location"].endswith("/screenings/")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Screening)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Answer)) == 0  # consent and U1 gone too
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "change.discard")).all()
+    assert event.object_id == case_number and event.role == "border"
+    mine = client.get("/screenings/").get_data(as_text=True)
+    assert case_number in mine  # the flash names it...
+    assert uuid not in mine  # ...but it is no longer listed
+    start_screening(client)  # the discarded case number stays used
+    assert db.session.scalar(select(Screening.case_number)).endswith("-000002")
+
+
+def test_another_screener_cannot_discard_a_screening(app, client, db):
+    make_user(app, "border", username="border1")
+    make_user(app, "border", username="border2")
+    login(client, "border1")
+    start_screening(client)
+    uuid = db.session.scalar(select(Screening.uuid))
+    assert client.get(f"/screenings/{uuid}/discard").status_code == 200  # its own screener could
+    client.post("/logout", data={"csrf_token": csrf(client.get("/screenings/").get_data(as_text=True))})
+    login(client, "border2")
+    token = csrf(client.get("/screenings/").get_data(as_text=True))
+    assert client.get(f"/screenings/{uuid}/discard").status_code == 404
+    assert client.post(f"/screenings/{uuid}/discard", data={"csrf_token": token}).status_code == 404
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Screening)) == 1
+
+
+def test_a_finished_screening_cannot_be_discarded_nor_an_sms_draft(app, client, db):
+    from webapp.auth.models import User
+    from webapp.screening import operations
+
+    user_id = make_user(app, "border")
+    login(client, "border")
+    location = client.get(start_screening(client).headers["Location"]).headers["Location"]
+    answer_all(client, location, E01)
+    uuid = db.session.scalar(select(Screening.uuid))
+    start_screening(client)  # and one left unfinished beside it
+    draft = db.session.scalar(select(Screening.uuid).where(Screening.status == "draft"))
+    sms = operations.start_screening(screener=db.session.get(User, user_id), channel="sms",
+                                     context=operations.Context("post", post_code="POIPET")).uuid
+    db.session.commit()  # a phone may still resume this one
+    mine = client.get("/screenings/").get_data(as_text=True)
+    assert f"/screenings/{draft}/discard" in mine
+    assert f"/screenings/{uuid}/discard" not in mine and f"/screenings/{sms}/discard" not in mine
+    for kept in (uuid, sms):
+        assert client.get(f"/screenings/{kept}/discard").status_code == 404
+        assert client.post(f"/screenings/{kept}/discard", data={"csrf_token": csrf(mine)}).status_code == 404
+    db.session.expire_all()
+    screening = db.session.scalar(select(Screening).where(Screening.uuid == uuid))
+    assert screening.status == "complete" and len(screening.answers) > 10
+    assert db.session.scalar(select(Screening).where(Screening.uuid == sms)).status == "draft"

@@ -39,6 +39,10 @@ class ConsentForm(FlaskForm):
     uuid = HiddenField()
 
 
+class DiscardForm(FlaskForm):
+    """Confirms giving up an unfinished screening (only the CSRF token travels)."""
+
+
 class AnswerForm(FlaskForm):
     """One answer. The value is validated by the engine, not here."""
 

@@ -362,3 +362,22 @@ def open_draft(
         .order_by(last_answer.desc(), Screening.id.desc())
         .limit(1)
     )
+
+
+def discardable(screening: Screening) -> bool:
+    """Only an unfinished web screening can be given up. A finished one is a case; an SMS or
+    USSD draft may still be resumed from the phone (its session points at it)."""
+    return screening.status == "draft" and screening.channel == "web"
+
+
+def discard_draft(screening: Screening, *, by: User) -> None:
+    """The screener gives up an unfinished screening: it goes with its answers and context.
+    Its case number stays used (the counter never goes back), and the audit trail keeps
+    who discarded which case number."""
+    from ..audit.operations import record
+
+    if not discardable(screening):
+        raise ScreeningError("status", "only an unfinished web screening can be discarded")
+    record("change.discard", user=by, object_type="screening", object_id=screening.case_number)
+    db.session.delete(screening)
+    db.session.flush()

@@ -18,7 +18,7 @@ from ..core import places
 from ..audit.operations import record
 from ..extensions import db
 from . import linkage, operations, presenters
-from .forms import AnswerForm, ConsentForm, NoteForm, StartForm
+from .forms import AnswerForm, ConsentForm, DiscardForm, NoteForm, StartForm
 from ..core.forms import options
 
 bp = Blueprint("screening", __name__, url_prefix="/screenings")
@@ -156,6 +156,22 @@ def question(uuid, code):
         previous=previous if previous and previous.code != "consent" else None,
         view=presenters.QuestionView(q, item),
     ), (422 if error else 200)
+
+
+@bp.route("/<uuid>/discard", methods=["GET", "POST"])
+def discard(uuid):
+    """Give up an unfinished screening: a confirmation page, then a POST (works with no JavaScript)."""
+    screening = own_or_404(uuid)
+    if not operations.discardable(screening):
+        abort(404)
+    form = DiscardForm()
+    if form.validate_on_submit():
+        case_number = screening.case_number
+        operations.discard_draft(screening, by=current_user)
+        db.session.commit()
+        flash(_("Screening %(case)s discarded: its answers are deleted.", case=case_number), "ok")
+        return redirect(url_for(".mine"))
+    return render_template("screening/discard.html", screening=screening, form=form)
 
 
 @bp.get("/<uuid>/result")

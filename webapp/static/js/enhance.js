@@ -3,21 +3,112 @@
 // saved on this phone are sent when the network is there. Without JavaScript nothing here
 // runs and every link keeps going to the server-driven form.
 // The queue lives in localStorage under the user's id; screen.js uses it through
-// window.screeningQueue. Kept to ES2017 like screen.js: a phone whose browser cannot parse
+// window.screeningQueue. At log-out (and on any page nobody screens from, such as the log-in
+// page) this browser forgets the screener's draft and cached pages; screenings not sent yet
+// are only ever dropped by the screener's explicit choice. Kept to ES2017 like screen.js: a phone whose browser cannot parse
 // one cannot parse the other, and then keeps the no-JavaScript form.
 (function () {
   "use strict";
   var script = document.currentScript;
   var data = script ? script.dataset : {};
 
-  if (!data.user) {
-    // Nobody is logged in: a page cached for the last user must not be shown to the next.
-    if (window.caches) {
-      caches.keys().then(function (keys) {
-        keys.filter(function (k) { return k.indexOf("pages-") === 0; }).forEach(function (k) { caches.delete(k); });
-      }).catch(function () {});
+  // What this browser keeps of a screener: "scr:<user id>:draft" (the screening being asked,
+  // screen.js), "scr:<user id>:queue" (finished screenings not sent yet) and the "pages-*"
+  // cache of sw.js (the app shell). All of it goes at log-out; static files are the same for
+  // everybody and stay. A queue that still holds screenings is never dropped silently.
+  function keys() {
+    try {
+      return Object.keys(localStorage);
+    } catch (e) {
+      return [];
     }
+  }
+
+  function holdsItems(key) {
+    try {
+      var list = JSON.parse(localStorage.getItem(key) || "[]");
+      return Array.isArray(list) && list.length > 0;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  // Screenings someone finished that wait to be sent: only sending or an explicit choice
+  // removes them.
+  function waitingToBeSent(key) {
+    return /^scr:[^:]+:queue$/.test(key) && holdsItems(key);
+  }
+
+  // Removes every "scr:" key but the queues still holding screenings, and the cached pages.
+  function forget() {
+    keys().forEach(function (key) {
+      if (key.indexOf("scr:") === 0 && !waitingToBeSent(key)) localStorage.removeItem(key);
+    });
+    if (!window.caches) return Promise.resolve();
+    return caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (k) { return k.indexOf("pages-") === 0; })
+        .map(function (k) { return caches.delete(k); }));
+    }).catch(function () {});
+  }
+
+  if (!data.user) {
+    // Nobody (or someone who does not screen) is logged in, e.g. the log-in page after a
+    // session ended or a tab was closed without logging out: the last screener's draft and
+    // cached pages go. Screenings waiting to be sent stay until their screener logs in again.
+    forget();
+    // The session is over for every tab of this browser: the screener's other tabs leave too,
+    // so none keeps writing a draft after log-out.
+    try {
+      localStorage.setItem("scr:ended", "1");
+      localStorage.removeItem("scr:ended");
+    } catch (e) { /* no storage here: nothing was kept either */ }
     return;
+  }
+  keys().forEach(function (key) { // another screener's draft, left by a session that ended
+    if (/^scr:[^:]+:draft$/.test(key) && key !== "scr:" + data.user + ":draft") localStorage.removeItem(key);
+  });
+
+  var startForm = document.getElementById("start-form");
+  if (startForm) chooseContext(startForm);
+
+  // The server-driven start page: only the chosen place's field shows, and "Here (use this
+  // phone's location)", hidden without JavaScript, fills the hidden lat/lon fields.
+  // The location is kept to 2 decimals (about 1 km): enough to find the nearest services.
+  function chooseContext(form) {
+    var status = document.getElementById("gps-status");
+    var gps = form.querySelector('[data-kind="gps"]');
+    var hint = document.getElementById("start-hint");
+    if (gps && navigator.geolocation) gps.hidden = false;
+    if (hint) hint.hidden = true;
+    var chosen = function () {
+      var radio = form.querySelector('input[name="kind"]:checked');
+      return radio ? radio.value : "";
+    };
+    var showChosen = function () {
+      form.querySelectorAll("[data-kind]").forEach(function (box) {
+        box.querySelector(".kind-fields").hidden = box.dataset.kind !== chosen();
+      });
+    };
+    var locate = function () {
+      status.textContent = status.dataset.locating;
+      navigator.geolocation.getCurrentPosition(function (position) {
+        form.elements.lat.value = position.coords.latitude.toFixed(2);
+        form.elements.lon.value = position.coords.longitude.toFixed(2);
+        status.textContent = status.dataset.located;
+      }, function () { status.textContent = status.dataset.failed; }, { timeout: 20000, maximumAge: 600000 });
+    };
+    form.addEventListener("change", function (event) {
+      if (event.target.name !== "kind") return;
+      showChosen();
+      if (chosen() === "gps" && !form.elements.lat.value) locate();
+    });
+    form.addEventListener("submit", function (event) {
+      if (chosen() === "gps" && !form.elements.lat.value) {
+        event.preventDefault();
+        status.textContent = status.dataset.failed;
+      }
+    });
+    showChosen();
   }
 
   function storageWorks() {
@@ -34,6 +125,7 @@
   var KEY = "scr:" + data.user + ":queue";
   var listeners = [];
   var running = Promise.resolve();
+  var leaving = false; // logging out: a sent screening must not open its result page now
 
   function items() {
     try {
@@ -132,7 +224,7 @@
         var body = await res.json().catch(function () { return {}; });
         remove(item.id);
         sent += item.type === "screening" ? 1 : 0;
-        listeners.forEach(function (fn) { fn(item, body); });
+        if (!leaving) listeners.forEach(function (fn) { fn(item, body); });
       } else if (res.status === 422) {
         var problem = await res.json().catch(function () { return {}; });
         mark(item.id, { state: "refused", error: (problem.field || "") + ": " + (problem.error || res.status) });
@@ -157,12 +249,13 @@
       return navigator.locks ? navigator.locks.request("scr-sync-" + data.user, round) : round();
     }).then(function (sent) {
       // My screenings lists what the server has: show the ones that just arrived.
-      if (sent && location.pathname === data.mine) location.reload();
+      if (sent && !leaving && location.pathname === data.mine) location.reload();
     }, function () {});
     return running;
   }
 
   function show() {
+    countWaiting();
     var status = document.getElementById("queue-status");
     if (!status) return;
     var list = waiting();
@@ -209,8 +302,93 @@
     }).catch(function () {});
   }
 
+  // Log-out: with nothing waiting, forget this user's draft and cached pages, then post the
+  // form. With screenings waiting, the screener chooses: send them now (then log out), or
+  // delete them after a second, explicit step, or stay. Without JavaScript the form posts as is.
+  var logout = document.getElementById("logout");
+  var choice = document.getElementById("logout-choice");
+
+  function leave() {
+    leaving = true;
+    forget().then(function () { logout.submit(); });
+  }
+
+  function countWaiting() {
+    if (!choice) return;
+    choice.querySelectorAll("[data-count]").forEach(function (el) { el.textContent = String(items().length); });
+  }
+
+  function step(name) {
+    choice.querySelectorAll("[data-part]").forEach(function (part) { part.hidden = part.dataset.part !== name; });
+  }
+
+  function problem(text, withLogin) {
+    var box = choice.querySelector("[data-problem]");
+    box.textContent = text;
+    if (withLogin) {
+      var link = document.createElement("a");
+      link.href = data.login;
+      link.textContent = data.relogin;
+      box.textContent = "";
+      box.append(link);
+    }
+    box.hidden = !text;
+  }
+
+  function sendThenLeave(button) {
+    button.disabled = true;
+    problem("");
+    leaving = true;
+    sync(true).then(function () {
+      button.disabled = false;
+      var list = items();
+      if (!list.length) return leave();
+      leaving = false;
+      var refused = list.filter(function (item) { return item.state === "refused"; });
+      if (list.some(function (item) { return item.state === "login"; })) problem(data.relogin, true);
+      else if (refused.length) problem(data.refused + " " + refused[0].error);
+      else problem(choice.querySelector("[data-problem]").dataset.offline);
+    });
+  }
+
+  if (logout && choice) {
+    logout.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!items().length) return leave();
+      countWaiting();
+      problem("");
+      step("choose");
+      choice.hidden = false;
+      if (choice.showModal) choice.showModal();
+      else choice.setAttribute("open", "");
+    });
+    choice.addEventListener("close", function () { choice.hidden = true; });
+    choice.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-action]");
+      if (!button) return;
+      var action = button.dataset.action;
+      if (action === "send") sendThenLeave(button);
+      else if (action === "discard") step("confirm");
+      else if (action === "back") step("choose");
+      else if (action === "delete") {
+        localStorage.removeItem(KEY);
+        leave();
+      } else if (choice.close) choice.close();
+      else {
+        choice.removeAttribute("open");
+        choice.hidden = true;
+      }
+    });
+  }
+
   show();
-  window.addEventListener("storage", function (event) { if (event.key === KEY) show(); });
+  window.addEventListener("storage", function (event) {
+    if (event.key === KEY) show();
+    if (event.key === "scr:ended" && event.newValue) {
+      leaving = true;
+      location.replace(data.login);
+    }
+  });
   window.addEventListener("online", function () { sync(false); });
   setInterval(function () { sync(false); }, 60000);
   sync(true);

@@ -231,8 +231,10 @@
     if (!navigator.geolocation) return fail(status, T.error_gps);
     status.textContent = T.locating;
     navigator.geolocation.getCurrentPosition((position) => {
-      draft.context.lat = Math.round(position.coords.latitude * 1e5) / 1e5;
-      draft.context.lon = Math.round(position.coords.longitude * 1e5) / 1e5;
+      // 2 decimals (about 1 km): enough to find the nearest services, and no more than that
+      // sits in this browser's storage (security review, finding 8).
+      draft.context.lat = Math.round(position.coords.latitude * 1e2) / 1e2;
+      draft.context.lon = Math.round(position.coords.longitude * 1e2) / 1e2;
       save();
       status.textContent = T.located;
     }, () => { status.textContent = T.error_gps; }, { timeout: 20000, maximumAge: 600000 });

@@ -9,7 +9,7 @@
 // are dropped when the new worker activates.
 const VERSION = "v1";
 const STATIC = "static-" + VERSION;
-const PAGES = "pages-" + VERSION; // enhance.js drops "pages-*" when nobody is logged in
+const PAGES = "pages-" + VERSION; // enhance.js drops "pages-*" at log-out and when nobody is logged in
 const SHELL = ["/screenings/app", "/api/questionnaire"];
 const ASSETS = ["/static/css/app.css", "/static/js/enhance.js", "/static/js/screen.js"];
 
