@@ -45,6 +45,10 @@ class Config:
     ratelimit_enabled: bool = True
     sms_rate_limit: str = "30 per minute"  # per sending phone
     ussd_rate_limit: str = "60 per minute"  # per phone; a USSD screening is one request per answer
+    # Request bodies: forms and webhooks are a few KB; only the administrator's directory
+    # CSV import may send more (webapp/admin/services.py). Larger bodies get 413 unread.
+    max_content_length: int = 64 * 1024
+    max_upload_length: int = 2 * 1024 * 1024
     session_idle_minutes: int = 30
     login_attempts: int = 5
     login_lock_minutes: int = 15
@@ -83,6 +87,8 @@ class Config:
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
             sms_rate_limit=env.get("SMS_RATE_LIMIT", "30 per minute"),
             ussd_rate_limit=env.get("USSD_RATE_LIMIT", "60 per minute"),
+            max_content_length=int(env.get("MAX_CONTENT_LENGTH", str(64 * 1024))),
+            max_upload_length=int(env.get("MAX_UPLOAD_LENGTH", str(2 * 1024 * 1024))),
             session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", "30")),
             secure_cookies=name == "production" or env.get("SECURE_COOKIES") == "1",
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
@@ -135,6 +141,7 @@ class Config:
             "SESSION_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": self.secure_cookies,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "MAX_CONTENT_LENGTH": self.max_content_length,
             "WTF_CSRF_TIME_LIMIT": None,  # a screening may take an hour on a slow phone
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "RATELIMIT_ENABLED": self.ratelimit_enabled,
