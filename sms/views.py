@@ -29,7 +29,7 @@ from webapp.config import Config
 from webapp.core import crypto
 from webapp.extensions import csrf, db, limiter
 
-from . import channels, outbox, segments
+from . import channels, outbox, segments, transcripts
 from .dialogue import simulator_caller
 
 webhooks = Blueprint("webhooks", __name__)
@@ -37,10 +37,6 @@ csrf.exempt(webhooks)
 
 simulator = Blueprint("simulator", __name__, template_folder="templates")
 SIMULATOR_ROLES = ("supervisor", "admin")
-# The transcript lives in the (signed) session cookie, which browsers cap at 4 KB: keep
-# the last few lines only, or a long Khmer help text would push the log-in out with it.
-TRANSCRIPT_LINES = 6
-TRANSCRIPT_LINE_CHARS = 320
 
 
 def _config() -> Config:
@@ -226,11 +222,15 @@ def supervisors_only():
 
 @simulator.route("/sms/simulator", methods=["GET", "POST"])
 def page():
-    state = session.setdefault("sms_simulator", {"channel": "sms", "lines": [], "ussd": None, "inputs": []})
+    # The transcript is kept server-side (sms/transcripts.py); drop what older versions
+    # of this page left in the readable cookie.
+    session.pop("sms_simulator", None)
+    state = transcripts.load(current_user.id)
     if request.method == "POST":
         action = request.form.get("action", "send")
         if action == "reset":
-            session.pop("sms_simulator", None)
+            transcripts.clear(current_user.id)
+            db.session.commit()
             return redirect(url_for("simulator.page"))
         state["channel"] = "ussd" if request.form.get("channel") == "ussd" else "sms"
         text = (request.form.get("text") or "")[:500]
@@ -238,11 +238,8 @@ def page():
             _simulate_ussd(state, text, action == "dial")
         else:
             _simulate_sms(state, text)
+        transcripts.save(current_user.id, state)
         db.session.commit()
-        state["lines"] = [
-            {**line, "text": line["text"][:TRANSCRIPT_LINE_CHARS]} for line in state["lines"][-TRANSCRIPT_LINES:]
-        ]
-        session["sms_simulator"] = state
         return redirect(url_for("simulator.page"))
     return render_template("simulator.html", state=state)
 
