@@ -88,9 +88,11 @@ def spend(limit: str, scope: str, key: str) -> bool:
 # A signature covers the concatenated names and values without separators, so a captured
 # request can be re-cut ("MessageSid=SMx" -> "Me=ssageSidSMx") and still verify. The one
 # thing a replay must not lose is the id de-duplication is keyed on: it must be present,
-# once, in Twilio's exact format, and the older copies of it must agree. Unknown parameter
-# names are let through: Twilio adds parameters without notice, and the signature still
-# covers them.
+# once, in Twilio's exact format, and the older copies of it must agree. Any such id a
+# re-cut can carve out of a genuine request is that request's own id (short of a body that
+# itself spells out "MessageSidSM" and 32 hex digits), so a re-cut replay is de-duplicated
+# exactly like a retry. Unknown parameter names are let through: Twilio adds
+# parameters without notice, and the signature still covers them.
 MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
 DELIVERY_STATUSES = frozenset(
     {"accepted", "scheduled", "canceled", "queued", "sending", "sent", "failed", "delivered", "undelivered",
