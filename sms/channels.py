@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from . import messages, render
-from .dialogue import Caller, Dialogue, identify, open_session
+from .dialogue import ANSWER_REFERRALS, SCREEN, Caller, Dialogue, identify, open_session, phone_use
 from .models import InboundMessage
 from webapp.extensions import db
 
@@ -51,15 +51,18 @@ def sms_reply(
 ) -> list[str]:
     """Handle one inbound SMS; returns the texts to send back (possibly none).
 
-    An unregistered number gets the neutral reply and nothing is stored. A ``message_sid``
-    seen before gets the reply stored with it and changes nothing, even when the retry
-    races the original (the check is repeated under the session lock).
+    Screening roles get the dialogue; a service (its staff's phones or its registered
+    number) may answer referrals; anyone else gets the neutral reply and nothing is stored.
+    A ``message_sid`` seen before gets the reply stored with it and changes nothing, even
+    when the retry races the original (the check is repeated under the session lock).
     """
     caller = identify(raw_phone, training=training)
-    if caller is None or caller.user.role == "service":
-        service_reply = referral_answer(raw_phone, body, caller) if not training else None
-        return [service_reply or neutral_reply()]
-    return caller_sms_reply(caller, body, message_sid=message_sid, now=now)
+    use = phone_use(caller)
+    if use == SCREEN:
+        return caller_sms_reply(caller, body, message_sid=message_sid, now=now)
+    if (use == ANSWER_REFERRALS or caller is None) and not training:
+        return [referral_answer(raw_phone, body, caller) or neutral_reply()]
+    return [neutral_reply()]
 
 
 def referral_answer(raw_phone: str | None, body: str | None, caller: Caller | None) -> str | None:
@@ -110,9 +113,12 @@ def ussd_reply(
     training: bool = False,
     now: datetime | None = None,
 ) -> UssdReply:
-    """Handle one USSD gateway request (``text``: every input of the session joined by '*')."""
+    """Handle one USSD gateway request (``text``: every input of the session joined by '*').
+
+    Only screening roles get the menu (referrals are answered by SMS): anyone else gets
+    the neutral line and nothing is stored."""
     caller = identify(raw_phone, training=training)
-    if caller is None:
+    if phone_use(caller) != SCREEN:
         return UssdReply(messages.text("neutral", language), end=True)
     return caller_ussd_reply(caller, gateway_session, text, language=language, now=now)
 

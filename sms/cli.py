@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from webapp.extensions import db
 
-from . import channels, dialogue, outbox, segments
+from . import channels, dialogue, outbox, segments, transcripts
 from .providers import provider_for
 
 outbox_cli = AppGroup("outbox", help="Send queued SMS and see what failed.")
@@ -18,10 +18,12 @@ sms_cli = AppGroup("sms", help="SMS/USSD channel: reminders and the training sim
 
 
 def tick() -> None:
-    """Reminders for idle screenings, expiry of old ones, old MessageSids forgotten; commits."""
+    """Reminders for idle screenings, expiry of old ones, old MessageSids and idle simulator
+    transcripts forgotten; commits."""
     dialogue.send_reminders()
     dialogue.expire_stale()
     dialogue.forget_old_inbound()
+    transcripts.forget_idle()
     db.session.commit()
 
 
@@ -73,6 +75,7 @@ def remind_command() -> None:
     reminded = dialogue.send_reminders()
     expired = dialogue.expire_stale()
     dialogue.forget_old_inbound()
+    transcripts.forget_idle()
     db.session.commit()
     click.echo(f"reminders queued: {reminded}, sessions expired: {expired}")
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 import questionnaires
 from questionnaires import replies
-from webapp.auth.models import User
+from webapp.auth.models import SCREENER_ROLES, User
 from webapp.auth.operations import find_by_phone
 from webapp.core import crypto, phones
 from webapp.core.types import utcnow
@@ -78,6 +78,24 @@ def identify(raw_phone: str | None, *, training: bool = False) -> Caller | None:
     if user is None:
         return None
     return Caller(user, phones.phone_hash(e164), e164, training)
+
+
+# What a staff phone may do on SMS and USSD, by the owner's role. The same rule as on the
+# web: only screening roles screen; a service's staff answer referrals (an SMS reply);
+# everyone else, supervisors and administrators included, is treated as a stranger.
+SCREEN = "screen"
+ANSWER_REFERRALS = "answer referrals"
+
+
+def phone_use(caller: Caller | None) -> str | None:
+    """SCREEN, ANSWER_REFERRALS, or None (the neutral line; nothing may be stored)."""
+    if caller is None:
+        return None
+    if caller.user.role in SCREENER_ROLES:
+        return SCREEN
+    if caller.user.role == "service":
+        return ANSWER_REFERRALS
+    return None
 
 
 def simulator_caller(user: User) -> Caller:

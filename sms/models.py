@@ -1,4 +1,5 @@
-"""Tables of the SMS/USSD channel: dialogue sessions, processed inbound messages, outbox.
+"""Tables of the SMS/USSD channel: dialogue sessions, processed inbound messages, outbox,
+the browser simulator's transcripts.
 
 No phone number is stored in clear: sessions are found by a keyed hash of the number,
 and the number itself (needed to send reminders) and every outbound body are encrypted.
@@ -73,6 +74,18 @@ class InboundMessage(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("sms_sessions.id", ondelete="CASCADE"), index=True)
     reply: Mapped[str] = mapped_column(EncryptedText)  # JSON list of reply texts
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class SimulatorTranscript(db.Model):
+    """The browser simulator's conversation of one supervisor or administrator: the lines
+    shown and the USSD session being typed. Kept here, encrypted, and not in the session
+    cookie, which is signed but readable by whoever holds it."""
+
+    __tablename__ = "sms_simulator_transcripts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(EncryptedText)  # JSON: channel, lines, USSD session and inputs
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
 
 class OutboxMessage(db.Model):

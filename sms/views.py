@@ -3,7 +3,8 @@
 ``webhooks`` (public: providers call it; exempt from CSRF) authenticates every request
 itself: Twilio's signature on ``/sms/twilio`` and ``/sms/twilio/status``, a shared token
 (and optionally an address allow-list) on ``/ussd``. Anything unauthenticated gets 403
-before anything is read or stored.
+(429 when its address sends many) and is never counted against the phone it names; only
+then is the sending phone's rate limit spent. Bodies must be url-encoded forms.
 
 ``simulator`` is a page behind log-in for supervisors and admins: the real dialogue,
 nothing sent, every screening marked as training.
@@ -12,10 +13,14 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import re
 import uuid
+from typing import NoReturn
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from limits import parse as parse_limit
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
@@ -24,7 +29,7 @@ from webapp.config import Config
 from webapp.core import crypto
 from webapp.extensions import csrf, db, limiter
 
-from . import channels, outbox, segments
+from . import channels, outbox, segments, transcripts
 from .dialogue import simulator_caller
 
 webhooks = Blueprint("webhooks", __name__)
@@ -32,35 +37,67 @@ csrf.exempt(webhooks)
 
 simulator = Blueprint("simulator", __name__, template_folder="templates")
 SIMULATOR_ROLES = ("supervisor", "admin")
-# The transcript lives in the (signed) session cookie, which browsers cap at 4 KB: keep
-# the last few lines only, or a long Khmer help text would push the log-in out with it.
-TRANSCRIPT_LINES = 6
-TRANSCRIPT_LINE_CHARS = 320
 
 
 def _config() -> Config:
     return current_app.config["APP_CONFIG"]
 
 
-# --- Abuse resistance ---------------------------------------------------------------------
-# Gateways call from a few addresses, so limits are per sending phone (as a keyed hash,
-# never the number), with the address as a fallback.
+# --- Bodies and abuse resistance ---------------------------------------------------------
+# Gateways post small url-encoded forms. Anything else (multipart above all, which Werkzeug
+# spools to disk) is refused before a byte of it is parsed; MAX_CONTENT_LENGTH bounds the rest.
+FORM_MIMETYPE = "application/x-www-form-urlencoded"
+# Authenticate first, then count. A request that fails the signature or token check spends
+# only this allowance of its address; it never touches the limit of the phone it claims, so
+# nobody can silence a staff phone by posting its number.
+UNAUTHENTICATED_LIMIT = "10 per minute"
 
 
-def sender_key() -> str:
+def read_form():
+    """The posted form: 415 for any body but a url-encoded form, 413 (from Werkzeug, which
+    checks the length first) for one over MAX_CONTENT_LENGTH."""
+    if request.mimetype != FORM_MIMETYPE:
+        abort(415)
+    return request.form
+
+
+def refuse_unauthenticated() -> NoReturn:
+    """403; 429 once this address has sent too many unauthenticated requests."""
+    if not spend(UNAUTHENTICATED_LIMIT, "unauthenticated", "ip:" + (get_remote_address() or "")):
+        abort(429)
+    abort(403)
+
+
+def count_sender(limit: str) -> None:
+    """Count an authenticated request against its sending phone (429 when used up). The
+    phone is only a key here as a keyed hash; without one, the address is the key."""
     phone = request.form.get("From") or request.form.get("phoneNumber")
-    return "phone:" + crypto.keyed_hash(phone, "ratelimit") if phone else "ip:" + (request.remote_addr or "")
+    key = "phone:" + crypto.keyed_hash(phone, "ratelimit") if phone else "ip:" + (get_remote_address() or "")
+    if not spend(limit, request.endpoint or "", key):
+        abort(429)
 
 
-def sms_limit() -> str:
-    return _config().sms_rate_limit
-
-
-def ussd_limit() -> str:
-    return _config().ussd_rate_limit
+def spend(limit: str, scope: str, key: str) -> bool:
+    """One hit on ``limit`` for ``key`` in the limiter's storage; False when it is used up."""
+    if not limiter.enabled:
+        return True
+    return limiter.limiter.hit(parse_limit(limit), "webhooks", scope, key)
 
 
 # --- Twilio -------------------------------------------------------------------------------
+# A signature covers the concatenated names and values without separators, so a captured
+# request can be re-cut ("MessageSid=SMx" -> "Me=ssageSidSMx") and still verify. The one
+# thing a replay must not lose is the id de-duplication is keyed on: it must be present,
+# once, in Twilio's exact format, and the older copies of it must agree. Any such id a
+# re-cut can carve out of a genuine request is that request's own id (short of a body that
+# itself spells out "MessageSidSM" and 32 hex digits), so a re-cut replay is de-duplicated
+# exactly like a retry. Unknown parameter names are let through: Twilio adds
+# parameters without notice, and the signature still covers them.
+MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
+DELIVERY_STATUSES = frozenset(
+    {"accepted", "scheduled", "canceled", "queued", "sending", "sent", "failed", "delivered", "undelivered",
+     "receiving", "received", "read", "partially_delivered"}
+)
 
 
 def public_url() -> str:
@@ -79,22 +116,37 @@ def twilio_signed() -> bool:
     return RequestValidator(token).validate(public_url(), request.form, signature)
 
 
+def message_sid(form) -> str | None:
+    """The message id of a signed Twilio request, or None when the request is not whole:
+    a name given twice, the id missing or malformed, or its older copies different."""
+    if any(len(values) > 1 for values in form.listvalues()):
+        return None
+    sid = form.get("MessageSid", "")
+    if not MESSAGE_SID.fullmatch(sid):
+        return None
+    if any(form.get(name, sid) != sid for name in ("SmsSid", "SmsMessageSid")):
+        return None
+    return sid
+
+
 @webhooks.post("/sms/twilio")
-@limiter.limit(sms_limit, key_func=sender_key)
 def twilio_inbound():
+    form = read_form()
     if not twilio_signed():
-        abort(403)
-    form = request.form
-    message_sid = form.get("MessageSid") or form.get("SmsSid") or None
-    texts = channels.stored_reply(message_sid)
+        refuse_unauthenticated()
+    sid = message_sid(form)
+    if sid is None:
+        abort(400)
+    count_sender(_config().sms_rate_limit)
+    texts = channels.stored_reply(sid)
     if texts is None:
-        texts = channels.sms_reply(form.get("From"), form.get("Body"), message_sid=message_sid)
+        texts = channels.sms_reply(form.get("From"), form.get("Body"), message_sid=sid)
         try:
             db.session.commit()
         except IntegrityError:
             # The same MessageSid committed by a racing retry: answer as it was answered.
             db.session.rollback()
-            texts = channels.stored_reply(message_sid) or []
+            texts = channels.stored_reply(sid) or []
     return twiml(texts)
 
 
@@ -107,10 +159,15 @@ def twiml(texts: list[str]) -> Response:
 
 @webhooks.post("/sms/twilio/status")
 def twilio_status():
+    form = read_form()
     if not twilio_signed():
-        abort(403)
-    form = request.form
-    outbox.record_status(form.get("MessageSid"), form.get("MessageStatus"), form.get("ErrorCode"))
+        refuse_unauthenticated()
+    sid = message_sid(form)
+    status = form.get("MessageStatus", "").lower()
+    error_code = form.get("ErrorCode") or None
+    if sid is None or status not in DELIVERY_STATUSES or (error_code is not None and not error_code.isdigit()):
+        abort(400)
+    outbox.record_status(sid, status, error_code)
     db.session.commit()
     return Response(status=204)
 
@@ -142,11 +199,11 @@ def address_allowed(address: str | None, allowed: tuple[str, ...]) -> bool:
 
 
 @webhooks.post("/ussd")
-@limiter.limit(ussd_limit, key_func=sender_key)
 def ussd():
+    form = read_form()
     if not ussd_allowed():
-        abort(403)
-    form = request.form
+        refuse_unauthenticated()
+    count_sender(_config().ussd_rate_limit)
     # Khmer screens only for gateways whose phones show Khmer: ?lang=km in their URL.
     language = "km" if request.args.get("lang") == "km" else "en"
     reply = channels.ussd_reply(form.get("sessionId"), form.get("phoneNumber"), form.get("text"), language=language)
@@ -167,11 +224,15 @@ def supervisors_only():
 
 @simulator.route("/sms/simulator", methods=["GET", "POST"])
 def page():
-    state = session.setdefault("sms_simulator", {"channel": "sms", "lines": [], "ussd": None, "inputs": []})
+    # The transcript is kept server-side (sms/transcripts.py); drop what older versions
+    # of this page left in the readable cookie.
+    session.pop("sms_simulator", None)
+    state = transcripts.load(current_user.id)
     if request.method == "POST":
         action = request.form.get("action", "send")
         if action == "reset":
-            session.pop("sms_simulator", None)
+            transcripts.clear(current_user.id)
+            db.session.commit()
             return redirect(url_for("simulator.page"))
         state["channel"] = "ussd" if request.form.get("channel") == "ussd" else "sms"
         text = (request.form.get("text") or "")[:500]
@@ -179,11 +240,8 @@ def page():
             _simulate_ussd(state, text, action == "dial")
         else:
             _simulate_sms(state, text)
+        transcripts.save(current_user.id, state)
         db.session.commit()
-        state["lines"] = [
-            {**line, "text": line["text"][:TRANSCRIPT_LINE_CHARS]} for line in state["lines"][-TRANSCRIPT_LINES:]
-        ]
-        session["sms_simulator"] = state
         return redirect(url_for("simulator.page"))
     return render_template("simulator.html", state=state)
 

@@ -45,6 +45,10 @@ class Config:
     ratelimit_enabled: bool = True
     sms_rate_limit: str = "30 per minute"  # per sending phone
     ussd_rate_limit: str = "60 per minute"  # per phone; a USSD screening is one request per answer
+    # Request bodies: forms and webhooks are a few KB; only the administrator's directory
+    # CSV import may send more (webapp/admin/services.py). Larger bodies get 413 unread.
+    max_content_length: int = 64 * 1024
+    max_upload_length: int = 2 * 1024 * 1024
     session_idle_minutes: int = 30
     session_max_hours: int = 12  # a log-in ends after this long, however busy
     # Log-in throttle (auth/throttle.py): per account and client address, growing delays.
@@ -89,6 +93,8 @@ class Config:
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
             sms_rate_limit=env.get("SMS_RATE_LIMIT", "30 per minute"),
             ussd_rate_limit=env.get("USSD_RATE_LIMIT", "60 per minute"),
+            max_content_length=_int(env, "MAX_CONTENT_LENGTH", 64 * 1024),
+            max_upload_length=_int(env, "MAX_UPLOAD_LENGTH", 2 * 1024 * 1024),
             session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30),
             session_max_hours=_int(env, "SESSION_MAX_HOURS", 12),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
@@ -143,6 +149,7 @@ class Config:
             "SESSION_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": self.secure_cookies,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "MAX_CONTENT_LENGTH": self.max_content_length,
             "WTF_CSRF_TIME_LIMIT": None,  # a screening may take an hour on a slow phone
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "RATELIMIT_ENABLED": self.ratelimit_enabled,

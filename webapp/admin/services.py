@@ -1,7 +1,7 @@
 """Administrators keep the service directory: list, add, edit, CSV import and export."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,6 +12,16 @@ from ..referrals import directory
 from ..referrals.models import Service
 from .forms import ServiceForm, ServiceImportForm
 from .views import bp
+
+
+@bp.url_value_preprocessor
+def allow_csv_upload(endpoint: str | None, values: dict | None) -> None:
+    """The directory import may be larger than MAX_CONTENT_LENGTH, for an administrator only.
+
+    A URL value preprocessor because it runs before every before_request hook: CSRF
+    protection reads the form in the app's, which would apply the smaller limit first."""
+    if endpoint == "admin.import_services" and current_user.is_authenticated and current_user.role == "admin":
+        request.max_content_length = current_app.config["APP_CONFIG"].max_upload_length
 
 
 @bp.get("/services")
