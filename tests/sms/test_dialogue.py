@@ -120,7 +120,7 @@ def test_back_help_and_repeat(channel_app, channel_client, staff):
 
 
 def test_province_help_lists_every_province_by_number(channel_app, channel_client, staff):
-    for body in ["SCREEN", "1", "2", "2", "30", "1", "1", "2", "2"]:
+    for body in ["SCREEN", "1", "2", "2", "2", "30", "1", "1", "2", "2"]:
         _, texts = post_sms(channel_client, body)
     assert asked_in_sms(texts) == "home_province"
     _, texts = post_sms(channel_client, "9")
@@ -226,7 +226,7 @@ def test_terminal_simulator_makes_training_screenings_and_sends_nothing(channel_
     runner = channel_app.test_cli_runner()
     result = runner.invoke(args=["sms", "simulate", "--phone", STAFF_PHONE], input="SCREEN\n1\n2\n:quit\n")
     assert result.exit_code == 0, result.output
-    assert "យល់ព្រមឆ្លើយទេ?" in result.output and "segment(s)" in result.output
+    assert "យល់ព្រម?" in result.output and "segment(s)" in result.output
     result = runner.invoke(args=["sms", "simulate", "--phone", STAFF_PHONE, "--ussd"], input="1\n25\n:quit\n")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("CON Unfinished screening KH-BMC-")
@@ -272,7 +272,7 @@ def test_browser_simulator_for_supervisors_only(channel_app):
         response = supervisor.post("/sms/simulator", data={"channel": "sms", "text": text, "csrf_token": token})
         assert response.status_code == 302
     page = supervisor.get("/sms/simulator").get_data(as_text=True)
-    assert "Agree to answer?" in page and "Case KH-BMC-" in page
+    assert "Never used to punish you" in page and "Case KH-BMC-" in page
     response = supervisor.post("/sms/simulator", data={"channel": "ussd", "action": "dial", "csrf_token": token})
     assert response.status_code == 302
     assert "Unfinished screening" in supervisor.get("/sms/simulator").get_data(as_text=True)
