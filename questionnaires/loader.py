@@ -70,7 +70,8 @@ def country_codes() -> frozenset[str]:
     )
 
 
-def available_versions(directory: Path = DEFINITIONS) -> list[int]:
+def available_versions(directory: Path | None = None) -> list[int]:
+    directory = directory or DEFINITIONS
     found = []
     for path in directory.glob("v*.yaml"):
         match = _VERSION_FILE.match(path.name)
@@ -79,22 +80,33 @@ def available_versions(directory: Path = DEFINITIONS) -> list[int]:
     return sorted(found)
 
 
-def current_version(directory: Path = DEFINITIONS) -> int:
+def current_version(directory: Path | None = None) -> int:
+    directory = directory or DEFINITIONS
     versions = available_versions(directory)
     if not versions:
         raise DefinitionError(str(directory), "no questionnaire definition (v<N>.yaml) found")
     return versions[-1]
 
 
+def load(version: int | None = None, directory: Path | None = None) -> Questionnaire:
+    """The questionnaire of ``version`` (default: the newest), validated and cached.
+
+    ``directory`` defaults to :data:`DEFINITIONS`, read at each call (a test may point it
+    at a variant questionnaire; then it clears the cache with ``load.cache_clear()``)."""
+    return _load(version, directory or DEFINITIONS)
+
+
 @functools.lru_cache(maxsize=8)
-def load(version: int | None = None, directory: Path = DEFINITIONS) -> Questionnaire:
-    """The questionnaire of ``version`` (default: the newest), validated and cached."""
+def _load(version: int | None, directory: Path) -> Questionnaire:
     if version is None:
         version = current_version(directory)
     path = directory / f"v{version}.yaml"
     if not path.exists():
         raise DefinitionError(str(path), f"questionnaire version {version} does not exist")
     return load_file(path, places=load_places(directory / "places.yaml"))
+
+
+load.cache_clear = _load.cache_clear  # type: ignore[attr-defined]
 
 
 @functools.lru_cache(maxsize=4)
