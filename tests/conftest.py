@@ -143,6 +143,36 @@ def db(app, reader_app):
         database.session.remove()
 
 
+@pytest.fixture
+def definitions(monkeypatch):
+    """Point the questionnaire loader at another definitions directory (a variant, or the
+    files as they were before version 2) for one test, then back."""
+    import questionnaires
+    from questionnaires import loader
+
+    def use(directory):
+        monkeypatch.setattr(loader, "DEFINITIONS", directory)
+        questionnaires.load.cache_clear()
+
+    yield use
+    monkeypatch.undo()
+    questionnaires.load.cache_clear()
+
+
+@pytest.fixture
+def before_version_2(tmp_path):
+    """A definitions directory as it was before version 2 came: v1.yaml and places.yaml."""
+    import shutil
+
+    from questionnaires import loader
+
+    directory = tmp_path / "definitions-v1"
+    directory.mkdir()
+    for name in ("v1.yaml", "places.yaml"):
+        shutil.copy(loader.DEFINITIONS / name, directory / name)
+    return directory
+
+
 @pytest.fixture(scope="session")
 def vignettes():
     """The public examples of version 1 as the current questionnaire asks them: a question

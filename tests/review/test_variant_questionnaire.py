@@ -55,17 +55,6 @@ def renamed_v2(directory):
     return rename
 
 
-@pytest.fixture
-def definitions(monkeypatch):
-    """Point the loader at another definitions directory for one test, then back."""
-    def use(directory):
-        monkeypatch.setattr(loader, "DEFINITIONS", directory)
-        questionnaires.load.cache_clear()
-    yield use
-    monkeypatch.undo()
-    questionnaires.load.cache_clear()
-
-
 # One person screened with version 1, then (as 12 people) with version 2: sold between scam
 # compounds, locked in, passport kept, injured, afraid to go home, rescued.
 V2_CASE = {

@@ -17,7 +17,8 @@
   const lang = cfg.lang === "en" ? "en" : "km";
   const DRAFT = "scr:" + cfg.user + ":draft";
   const queue = window.screeningQueue;
-  let Q = null; // the questionnaire document from /api/questionnaire
+  let Q = null; // the questionnaire this draft is asked with
+  let LATEST = null; // the current questionnaire document from /api/questionnaire
   let draft = null;
 
   // --- the engine's rules (questionnaires/engine.py) ------------------------------------
@@ -81,6 +82,7 @@
   }
 
   function newDraft() {
+    if (LATEST) Q = LATEST; // a new screening is asked with the current version
     return {
       uuid: uuid(),
       stage: "context",
@@ -256,6 +258,9 @@
     draft.stage = "questions";
     draft.started_at = new Date().toISOString();
     draft.language = lang;
+    // The draft keeps the questionnaire it is asked with: if a new version arrives before it
+    // is finished, it still finishes on this one (the server judges it with this version).
+    draft.questionnaire = Q;
     save();
     render();
   }
@@ -367,6 +372,7 @@
       answers: answers,
       language: draft.language,
       started_at: draft.started_at,
+      questionnaire_version: Q.version,
     };
     queue.add("screening", body);
     localStorage.removeItem(DRAFT);
@@ -405,8 +411,9 @@
         return res.json();
       })
       .then((doc) => {
-        Q = doc;
+        LATEST = doc;
         draft = loadDraft() || newDraft();
+        Q = (draft.stage === "questions" && draft.questionnaire) || doc;
         save();
         render();
       })
