@@ -21,7 +21,7 @@ def test_full_screening_to_likely_victim_in_khmer(app, client, db):
     assert response.status_code == 302
     location = client.get(response.headers["Location"]).headers["Location"]
     first = client.get(location).get_data(as_text=True)
-    assert "សំណួរទី 1 នៃ" in first  # progress, in Khmer
+    assert "សំណួរទី ១ នៃ" in first  # progress, in Khmer with Khmer digits
     assert 'lang="km"' in first
     result_url, asked = answer_all(client, location, E01)
     assert asked[:2] == ["U1", "U2"] and "age_maybe_minor" not in asked

@@ -205,6 +205,18 @@ def test_resume_within_24_hours_after_starting_another(channel_app, channel_clie
     assert texts[0].startswith(f"បន្តករណី {case}") and asked_in_sms(texts) == "U2"
 
 
+def test_resume_typed_with_subscript_da_resumes_too(channel_app, channel_client, staff):
+    """បន្ដ (subscript DA) and បន្ត (TA) look the same on a phone; both must resume."""
+    post_sms(channel_client, "SCREEN")
+    _, texts = post_sms(channel_client, "1")
+    case = CASE_NUMBER.search(texts[0]).group()
+    post_sms(channel_client, "2")
+    post_sms(channel_client, "SCREEN")
+    post_sms(channel_client, "2")  # the second person declines
+    _, texts = post_sms(channel_client, "បន\u17d2\u178a")
+    assert texts[0].startswith(f"បន្តករណី {case}") and asked_in_sms(texts) == "U2"
+
+
 def test_language_word_switches_and_sticks(channel_app, channel_client, staff):
     _, texts = post_sms(channel_client, "ENGLISH")
     assert texts[0].startswith("Language: English.")

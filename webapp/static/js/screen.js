@@ -144,6 +144,11 @@
     return text.replace(/%\((\w+)\)[ds]/g, (all, name) => (has(vars, name) ? String(vars[name]) : all));
   }
 
+  // Numbers inside Khmer text in Khmer digits, like the static texts ("សំណួរទី ៣ នៃ ៤២").
+  function localDigits(text) {
+    return lang === "km" ? text.replace(/[0-9]/g, (d) => "០១២៣៤៥៦៧៨៩"[d]) : text;
+  }
+
   function label(text) {
     return text ? text[lang] || text.en : "";
   }
@@ -319,7 +324,7 @@
     error, ...controls);
     const previous = previousQuestion(a, q.code);
     show("question",
-      h("p", { class: "progress", "aria-live": "polite" }, fmt(T.progress, { n: position, total: asked.length }) + " ",
+      h("p", { class: "progress", "aria-live": "polite" }, localDigits(fmt(T.progress, { n: position, total: asked.length })) + " ",
         h("progress", { max: asked.length, value: position })),
       form,
       h("nav", { class: "steps" },
