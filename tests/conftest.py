@@ -173,25 +173,30 @@ def before_version_2(tmp_path):
     return directory
 
 
-@pytest.fixture(scope="session")
-def vignettes():
-    """The public examples of version 1 as the current questionnaire asks them: a question
-    of version 2 they do not answer (U3, return_mode, P10, C7 for a child) gets "no" or
+def as_current(answers: dict) -> dict:
+    """A version-1 example's answers as the current questionnaire asks them: a question of
+    version 2 they do not answer (U3, return_mode, P10, C7 for a child) gets "no" or
     "unknown", which changes no tier."""
-    import json
-
     import questionnaires
 
     q = questionnaires.load()
+    answers = dict(answers)
+    if answers.get("consent") != "yes":
+        return answers
+    for question in q.questions:
+        if question.code not in answers and questionnaires.is_asked(q, question, answers):
+            answers[question.code] = "no" if question.is_indicator else "unknown"
+    return {question.code: answers[question.code] for question in q.questions if question.code in answers}
+
+
+@pytest.fixture(scope="session")
+def vignettes():
+    """The public examples of version 1, as the current questionnaire asks them."""
+    import json
+
     examples = json.loads((SHARED / "vignettes" / "examples.json").read_text(encoding="utf-8"))
     for example in examples:
-        answers = example["answers"]
-        if answers.get("consent") != "yes":
-            continue
-        for question in q.questions:
-            if question.code not in answers and questionnaires.is_asked(q, question, answers):
-                answers[question.code] = "no" if question.is_indicator else "unknown"
-        example["answers"] = {question.code: answers[question.code] for question in q.questions if question.code in answers}
+        example["answers"] = as_current(example["answers"])
     return examples
 
 
