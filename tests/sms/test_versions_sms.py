@@ -48,3 +48,36 @@ def test_sms_draft_started_on_v1_finishes_on_v1(channel_app, channel_client, sta
     post_sms(channel_client, "2")
     _, texts = post_sms(channel_client, "2")
     assert asked(texts, Q.load(2)) == "U3"
+
+
+def asked_on_screen(screen, q, language="en"):
+    if not screen.startswith("CON "):
+        return None
+    lines = screen[4:].split("\n")
+    return next((question.code for question in q.questions if question.ussd.get(language) in lines), None)
+
+
+def test_ussd_draft_started_on_v1_finishes_on_v1(channel_app, channel_client, staff, definitions, before_version_2):
+    from tests.sms.conftest import post_ussd
+
+    def dial(inputs):
+        return post_ussd(channel_client, "gw-v1", "*".join(inputs)).get_data(as_text=True)
+
+    shipped = loader.DEFINITIONS
+    definitions(before_version_2)
+    inputs = ["1", "2"]  # consent, U1: a screening judged with version 1
+    dial(inputs)
+    definitions(shipped)  # version 2 is deployed while the line is open
+    v1 = Q.load(1)
+    screen, seen = dial(inputs), []
+    code = asked_on_screen(screen, v1)
+    while code is not None and len(seen) < 60:
+        seen.append(code)
+        inputs.append(keypad_reply(code, E01["answers"][code]))
+        screen = dial(inputs)
+        code = asked_on_screen(screen, v1)
+    assert seen[:2] == ["U2", "age"] and not {"U3", "return_mode", "P10"} & set(seen)
+    with channel_app.app_context():
+        screening = database.session.scalars(select(Screening)).one()
+        assert screening.status == "complete" and screening.questionnaire_version == 1
+        assert screening.tier == "likely_victim" and "U3" not in screening.answer_map()
