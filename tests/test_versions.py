@@ -77,3 +77,11 @@ def test_offline_queue_sends_the_version_it_asked_and_v1_drafts_finish_on_v1(app
     stored = {s.questionnaire_version: s for s in db.session.scalars(select(Screening))}
     assert sorted(s.questionnaire_version for s in db.session.scalars(select(Screening))) == [1, 1, 2]
     assert "forced_labour" not in stored[1].flags and "forced_labour" in stored[2].flags
+
+
+def test_demo_seeds_the_version_1_examples_as_version_1_screenings(app, db):
+    out = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert out.exit_code == 0, out.output
+    seeded = db.session.scalars(select(Screening)).all()
+    assert seeded and {s.questionnaire_version for s in seeded} == {1}
+    assert {s.status for s in seeded} == {"complete"}
