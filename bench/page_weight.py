@@ -194,7 +194,7 @@ def no_js_path(server) -> tuple[list[Fetch], list[tuple[str, list[Fetch]]]]:
     screens.append(("question " + path.rsplit("/", 1)[1], phone.since(mark)))
     while "/q/" in path:
         code = path.rsplit("/", 1)[1]
-        value = answers.get(code, "no")
+        value = answers.get(code, "unknown" if code == "return_mode" else "no")  # version 2's new questions
         name = "choice" if f'name="choice" value="{value}"' in html else "answer"
         mark = phone.mark()
         path, html = phone.page("POST", path, form={name: value, "csrf_token": csrf(html)})

@@ -98,7 +98,9 @@ def screen(app, q, vignette: dict, language: str, skipping: bool) -> Run:
             if session.state not in ("consent", "asking"):
                 break
             questions += 1
-            body = keyed(q, session.question, answers[session.question])
+            question = q.question(session.question)
+            # A version-2 question the version-1 examples do not answer: "no" / "unknown".
+            body = keyed(q, session.question, answers.get(session.question, "no" if question.is_indicator else "unknown"))
         screening = db.session.scalars(select(Screening).where(Screening.id > before)).first()
         tier = screening.tier if screening is not None else "not_screened"  # declined: only counted
     costs = [cost(text).segments for text in sent]

@@ -17,6 +17,7 @@ from .engine import (
     validate_answer,
     validate_answers,
 )
+from . import meaning
 from .loader import DefinitionError, available_versions, current_version, load, load_file, load_places
 from .model import INDICATOR_VALUES, Question, Questionnaire
 
@@ -38,6 +39,7 @@ __all__ = [
     "load",
     "load_file",
     "load_places",
+    "meaning",
     "next_question",
     "previous_question",
     "score",

@@ -9,6 +9,7 @@ screener went back and changed the age, say) are ignored.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from dataclasses import dataclass, field
@@ -186,6 +187,9 @@ class Effect:
     purpose: int = 0
     red_flag: bool = False
     child_context: bool = False
+    # Forced-labour rule (version 2): an involuntariness or a penalty indicator.
+    involuntary: bool = False
+    penalty: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,10 @@ class Tally:
     purpose_hyp: int = 0
     red_flag: bool = False
     child_context: bool = False
+    involuntary: bool = False
+    involuntary_hyp: bool = False
+    penalty: bool = False
+    penalty_hyp: bool = False
 
     def add(self, effect: Effect, answer: str, cap: int | None = None) -> "Tally":
         if answer not in ("yes",) + UNSURE:
@@ -220,6 +228,10 @@ class Tally:
             purpose_hyp=plus(self.purpose_hyp, effect.purpose),
             red_flag=self.red_flag or (sure and effect.red_flag),
             child_context=self.child_context or (sure and effect.child_context),
+            involuntary=self.involuntary or (sure and effect.involuntary),
+            involuntary_hyp=self.involuntary_hyp or effect.involuntary,
+            penalty=self.penalty or (sure and effect.penalty),
+            penalty_hyp=self.penalty_hyp or effect.penalty,
         )
 
 
@@ -233,12 +245,15 @@ def effect_of(q: Questionnaire, question: Question, minor: bool) -> Effect | Non
         points[question.element] += q.weight(strength)
     if question.also_element in ("means", "purpose"):
         points[question.also_element] += q.weight(question.also_strength)
+    rule = q.scoring.forced_labour
     effect = Effect(
         act="act" in (question.element, question.also_element),
         means=points["means"],
         purpose=points["purpose"],
         red_flag=question.code in q.scoring.red_flags,
         child_context=question.element == "child_context",
+        involuntary=rule is not None and question.code in rule.involuntariness,
+        penalty=rule is not None and question.code in rule.penalty,
     )
     return effect if effect != Effect() else None
 
@@ -249,10 +264,33 @@ def level(q: Questionnaire, points: int) -> str:
     return "partial" if points >= q.scoring.partial else "none"
 
 
-def decide(q: Questionnaire, tally: Tally, minor: bool) -> tuple[str, tuple[str, ...]]:
-    """The tier, and the tier rules of the spec that hold (for the explanation)."""
+def worked(q: Questionnaire, answers: Mapping[str, Any]) -> bool:
+    """Whether the person worked, as the forced-labour rule reads it (False without the rule)."""
+    rule = q.scoring.forced_labour
+    if rule is None:
+        return False
+    value = answers.get(rule.work)
+    return value is not None and value not in rule.no_work
+
+
+def forced_labour(tally: Tally, working: bool, hypothetical: bool = False) -> bool:
+    """The ILO rule: work, an involuntariness and a penalty indicator (version 2)."""
+    if hypothetical:
+        return working and tally.involuntary_hyp and tally.penalty_hyp
+    return working and tally.involuntary and tally.penalty
+
+
+def decide(q: Questionnaire, tally: Tally, minor: bool, working: bool = False) -> tuple[str, tuple[str, ...]]:
+    """The tier, and the tier rules of the spec that hold (for the explanation).
+
+    ``working``: the person worked (see :func:`worked`); with the forced-labour rule it can
+    make purpose met whatever its points."""
     met = q.scoring.met
     partial = q.scoring.partial
+    if forced_labour(tally, working):
+        tally = dataclasses.replace(tally, purpose=max(tally.purpose, met))
+    if forced_labour(tally, working, hypothetical=True):
+        tally = dataclasses.replace(tally, purpose_hyp=max(tally.purpose_hyp, met))
     if tally.act and tally.purpose >= met and (tally.means >= met or minor):
         return "likely_victim", ("2",)
     rules = []
@@ -332,8 +370,11 @@ def score(q: Questionnaire, answers: Mapping[str, Any]) -> Result:
         empty = {name: ElementResult("none", 0) for name in SCORED_ELEMENTS}
         return Result("not_screened", empty, (), (), ("1",), q.version)
 
+    if q.scoring.missing_age == "unknown" and "age" not in answers:
+        answers = {**answers, "age": "unknown"}  # version 2: a missing age is not known
     kept = effective_answers(q, answers)
     minor = is_minor(q, kept)
+    working = worked(q, kept)
     tally = Tally()
     reasons: list[Reason] = []
     counted: dict[str, list[str]] = {name: [] for name in SCORED_ELEMENTS}
@@ -352,17 +393,31 @@ def score(q: Questionnaire, answers: Mapping[str, Any]) -> Result:
                 if element in (question.element, question.also_element):
                     counted[element].append(question.code)
 
-    tier, rules = decide(q, tally, minor)
+    tier, rules = decide(q, tally, minor, working)
+    is_forced_labour = forced_labour(tally, working)
+    if is_forced_labour:
+        reasons.extend(_forced_labour_reasons(q, kept))
+    purpose_level = "met" if is_forced_labour else level(q, tally.purpose)
     elements = {
         "act": ElementResult("met" if tally.act else "none", sum(1 for r in reasons if r.element == "act"), tuple(counted["act"])),
         "means": ElementResult(level(q, tally.means), tally.means, tuple(counted["means"])),
-        "purpose": ElementResult(level(q, tally.purpose), tally.purpose, tuple(counted["purpose"])),
+        "purpose": ElementResult(purpose_level, tally.purpose, tuple(counted["purpose"])),
     }
     smuggling = tuple(
         question.code for question in q.indicators() if question.element == "smuggling" and kept.get(question.code) == "yes"
     )
-    flags = _flags(q, kept, minor, tier, rules, smuggling)
+    flags = _flags(q, kept, minor, tier, rules, smuggling, is_forced_labour)
     return Result(tier, elements, flags, tuple(reasons), rules, q.version, smuggling, tuple(unsure))
+
+
+def _forced_labour_reasons(q: Questionnaire, answers: Mapping[str, Any]) -> list[Reason]:
+    """The two indicators that made the forced-labour rule hold: the first ``yes`` of each kind."""
+    rule = q.scoring.forced_labour
+    reasons = []
+    for kind, codes in (("involuntariness", rule.involuntariness), ("penalty", rule.penalty)):
+        code = next(c for c in q.codes if c in codes and answers.get(c) == "yes")
+        reasons.append(Reason(code, f"forced_labour_{kind}", q.question(code).strength, 0))
+    return reasons
 
 
 def _reasons(q: Questionnaire, question: Question, effect: Effect, minor: bool) -> list[Reason]:
@@ -388,10 +443,11 @@ def _flags(
     tier: str,
     rules: Iterable[str],
     smuggling: tuple[str, ...],
+    is_forced_labour: bool = False,
 ) -> tuple[str, ...]:
-    flags = set()
-    if any(answers.get(code) == "yes" for code in ("U1", "U2")):
-        flags.add("urgent")
+    flags = {question.tags.flag for question in q.questions if question.tags.flag and answers.get(question.code) == "yes"}
+    if is_forced_labour:
+        flags.add("forced_labour")
     if minor:
         flags.add("minor")
     if answers.get("age") == "unknown":
@@ -400,8 +456,8 @@ def _flags(
         flags.add("incomplete")
     if smuggling:
         flags.add("smuggling_indicators")
-    nationality = answers.get("nationality")
-    country = answers.get("exploitation_country")
+    nationality = q.answer_for("nationality", answers)
+    country = q.answer_for("exploitation_country", answers)
     if nationality not in (None, "unknown") and nationality != "KH":
         flags.add("foreign_national")
     trafficking_type = trafficking_type_of(nationality, country)
@@ -422,17 +478,22 @@ def trafficking_type_of(nationality: Any, country: Any) -> str | None:
 
 
 def can_change(q: Questionnaire, answers: Mapping[str, Any]) -> frozenset[str]:
-    """Codes of unanswered questions whose answer could still change the tier.
+    """Codes of unanswered questions whose answer could still change the tier (or, with
+    the forced-labour rule, the ``forced_labour`` flag).
 
     Exact for indicator questions: a question is listed when some way of answering the
-    other open questions leaves the tier depending on this one. Until consent and the
-    person's minority are known, every open question is listed (they change everything).
+    other open questions leaves the outcome depending on this one. Until consent, the
+    person's minority and (with the forced-labour rule) the work question are known, every
+    open question is listed (they change everything).
     """
     kept = effective_answers(q, answers)
     open_questions = [question for question in q.questions if question.code not in kept and is_asked(q, question, kept)]
-    if kept.get("consent") != "yes" or not minority_known(kept):
+    rule = q.scoring.forced_labour
+    work_open = rule is not None and any(question.code == rule.work for question in open_questions)
+    if kept.get("consent") != "yes" or not minority_known(kept) or work_open:
         return frozenset(question.code for question in open_questions)
     minor = is_minor(q, kept)
+    working = worked(q, kept)
     cap = q.scoring.met
     base = Tally()
     for question in q.indicators():
@@ -444,8 +505,8 @@ def can_change(q: Questionnaire, answers: Mapping[str, Any]) -> frozenset[str]:
         effect = effect_of(q, question, minor)
         if effect is not None:
             effects[question.code] = effect
-    if decide(q, base, minor)[0] == "likely_victim":
-        return frozenset()  # the top tier; more answers can only add
+    if decide(q, base, minor, working)[0] == "likely_victim" and (rule is None or not working or forced_labour(base, working)):
+        return frozenset()  # the top tier, and the forced-labour flag settled; more answers can only add
     groups: dict[Effect, int] = {}
     for effect in effects.values():
         groups[effect] = groups.get(effect, 0) + 1
@@ -453,7 +514,7 @@ def can_change(q: Questionnaire, answers: Mapping[str, Any]) -> frozenset[str]:
     for effect in set(effects.values()):
         others = dict(groups)
         others[effect] -= 1
-        if _matters(q, base, minor, cap, effect, _freeze(others)):
+        if _matters(q, base, minor, working, cap, effect, _freeze(others)):
             mattering.update(code for code, e in effects.items() if e == effect)
     return frozenset(mattering)
 
@@ -463,11 +524,16 @@ def _freeze(groups: dict[Effect, int]) -> tuple[tuple[Effect, int], ...]:
     return tuple(sorted(((e, min(n, 8)) for e, n in groups.items() if n > 0), key=repr))
 
 
-def _matters(q: Questionnaire, base: Tally, minor: bool, cap: int, effect: Effect, others) -> bool:
+def _outcome(q: Questionnaire, state: Tally, minor: bool, working: bool) -> tuple[str, bool]:
+    """What a channel must reach like the engine: the tier and the forced-labour flag."""
+    return decide(q, state, minor, working)[0], forced_labour(state, working)
+
+
+def _matters(q: Questionnaire, base: Tally, minor: bool, working: bool, cap: int, effect: Effect, others) -> bool:
     for state in _reachable(base, cap, others):
-        tier = decide(q, state, minor)[0]
+        outcome = _outcome(q, state, minor, working)
         for after in _successors(state, effect, cap):  # a yes, an unsure answer
-            if decide(q, after, minor)[0] != tier:
+            if _outcome(q, after, minor, working) != outcome:
                 return True
     return False
 

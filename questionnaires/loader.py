@@ -13,8 +13,16 @@ from typing import Any
 import yaml
 from babel import Locale
 
+from .budgets import BUDGETS, over_budget
 from .model import (
+    ANSWER_FLAGS,
+    CONTROLS,
     ELEMENTS,
+    FORMS,
+    LINKAGE_ROLES,
+    NEEDS,
+    NO_CATEGORY,
+    ROLES,
     LANGUAGES,
     QUESTION_TYPES,
     SCORED_ELEMENTS,
@@ -22,12 +30,14 @@ from .model import (
     INDICATOR_VALUES,
     Condition,
     Crossing,
+    ForcedLabour,
     Option,
     Places,
     Province,
     Question,
     Questionnaire,
     Scoring,
+    Tags,
     Text,
 )
 
@@ -36,6 +46,9 @@ PLACES_FILE = DEFINITIONS / "places.yaml"
 _VERSION_FILE = re.compile(r"^v(\d+)\.yaml$")
 # Regions, groupings and private-use codes Babel lists that are not countries.
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
+# From this version on every question must carry its tags (older files may).
+TAGS_REQUIRED_FROM = 2
+TAG_KEYS = ("role", "linkage", "flag", "need", "control", "form")
 
 
 class DefinitionError(ValueError):
@@ -57,7 +70,8 @@ def country_codes() -> frozenset[str]:
     )
 
 
-def available_versions(directory: Path = DEFINITIONS) -> list[int]:
+def available_versions(directory: Path | None = None) -> list[int]:
+    directory = directory or DEFINITIONS
     found = []
     for path in directory.glob("v*.yaml"):
         match = _VERSION_FILE.match(path.name)
@@ -66,22 +80,33 @@ def available_versions(directory: Path = DEFINITIONS) -> list[int]:
     return sorted(found)
 
 
-def current_version(directory: Path = DEFINITIONS) -> int:
+def current_version(directory: Path | None = None) -> int:
+    directory = directory or DEFINITIONS
     versions = available_versions(directory)
     if not versions:
         raise DefinitionError(str(directory), "no questionnaire definition (v<N>.yaml) found")
     return versions[-1]
 
 
+def load(version: int | None = None, directory: Path | None = None) -> Questionnaire:
+    """The questionnaire of ``version`` (default: the newest), validated and cached.
+
+    ``directory`` defaults to :data:`DEFINITIONS`, read at each call (a test may point it
+    at a variant questionnaire; then it clears the cache with ``load.cache_clear()``)."""
+    return _load(version, directory or DEFINITIONS)
+
+
 @functools.lru_cache(maxsize=8)
-def load(version: int | None = None, directory: Path = DEFINITIONS) -> Questionnaire:
-    """The questionnaire of ``version`` (default: the newest), validated and cached."""
+def _load(version: int | None, directory: Path) -> Questionnaire:
     if version is None:
         version = current_version(directory)
     path = directory / f"v{version}.yaml"
     if not path.exists():
         raise DefinitionError(str(path), f"questionnaire version {version} does not exist")
     return load_file(path, places=load_places(directory / "places.yaml"))
+
+
+load.cache_clear = _load.cache_clear  # type: ignore[attr-defined]
 
 
 @functools.lru_cache(maxsize=4)
@@ -152,7 +177,7 @@ def parse(raw: Any, source: str, places: Places) -> Questionnaire:
         code = entry["code"]
         if code in seen:
             raise DefinitionError(source, "duplicate code", code)
-        question = _question(entry, source, seen, scoring, places)
+        question = _question(entry, source, seen, scoring, places, tags_required=version >= TAGS_REQUIRED_FROM)
         seen.add(code)
         questions.append(question)
 
@@ -164,6 +189,11 @@ def parse(raw: Any, source: str, places: Places) -> Questionnaire:
     for required in ("age", "age_maybe_minor"):
         if required not in seen:
             raise DefinitionError(source, f"the question {required!r} is required to decide minority")
+    _check_forced_labour(scoring, questions, source)
+    roles = [question.tags.role for question in questions if question.tags.role]
+    for role in set(roles):
+        if roles.count(role) > 1:
+            raise DefinitionError(source, f"more than one question has tags.role {role!r}")
 
     return Questionnaire(
         version=version,
@@ -178,7 +208,9 @@ def parse(raw: Any, source: str, places: Places) -> Questionnaire:
     )
 
 
-def _question(entry: dict, source: str, earlier: set[str], scoring: Scoring, places: Places) -> Question:
+def _question(
+    entry: dict, source: str, earlier: set[str], scoring: Scoring, places: Places, tags_required: bool = False
+) -> Question:
     code = entry["code"]
 
     def fail(message: str) -> DefinitionError:
@@ -234,13 +266,24 @@ def _question(entry: dict, source: str, earlier: set[str], scoring: Scoring, pla
     when = _condition(entry["when"], source, code, earlier) if "when" in entry else None
 
     help_text = _text(entry, "help", source, code) if "help" in entry else None
+    tags = _tags(entry, source, code, qtype, section, element, tags_required)
+    if tags.role == "sector" and (tags_required or any(o.form for o in options)):
+        for option in options:
+            if option.form is None:
+                raise fail(f"option {option.value!r}: tags.form: missing tag (a sector option needs a form of exploitation, or none)")
+    texts = {name: _text(entry, name, source, code) for name in ("text", "sms", "ussd")}
+    for (name, lang) in BUDGETS:
+        problem = over_budget(name, lang, texts[name].get(lang))
+        if problem:
+            raise fail(f"{name}.{lang}: {problem}")
     return Question(
         code=code,
         type=qtype,
         section=section,
-        text=_text(entry, "text", source, code),
-        sms=_text(entry, "sms", source, code),
-        ussd=_text(entry, "ussd", source, code),
+        text=texts["text"],
+        sms=texts["sms"],
+        ussd=texts["ussd"],
+        tags=tags,
         help=help_text,
         element=element,
         strength=strength,
@@ -254,6 +297,78 @@ def _question(entry: dict, source: str, earlier: set[str], scoring: Scoring, pla
         maximum=maximum,
         allow_unknown=bool(entry.get("allow_unknown", False)),
     )
+
+
+def _tags(entry: dict, source: str, code: str, qtype: str, section: str, element: str | None, required: bool) -> Tags:
+    """The question's tags, each checked against its list of known categories."""
+
+    def fail(message: str) -> DefinitionError:
+        return DefinitionError(source, message, code)
+
+    raw = entry.get("tags")
+    if raw is None:
+        if required:
+            raise fail("tags: missing (every question says what it means to the rest of the app)")
+        return Tags()
+    if not isinstance(raw, dict):
+        raise fail("tags: must be a mapping")
+    for key in raw:
+        if key not in TAG_KEYS:
+            raise fail(f"tags.{key}: unknown tag (expected {', '.join(TAG_KEYS)})")
+    known = {
+        "role": ROLES,
+        "flag": ANSWER_FLAGS,
+        "need": NEEDS,
+        "control": CONTROLS + (NO_CATEGORY,),
+        "form": FORMS + (NO_CATEGORY,),
+    }
+    values: dict[str, Any] = {}
+    for key, allowed in known.items():
+        value = raw.get(key)
+        if value is None:
+            continue
+        if value not in allowed:
+            raise fail(f"tags.{key}: unknown category {value!r} (expected one of {', '.join(allowed)})")
+        values[key] = value
+    if required:
+        wanted = []
+        if section in ("opening", "profile"):
+            wanted.append(("role", "a profile role"))
+        if element == "urgent":
+            wanted.append(("flag", "the flag a yes raises"))
+        if element == "means" or entry.get("also", {}).get("element") == "means":
+            wanted.append(("control", "a means-of-control category, or none"))
+        if element == "purpose":
+            wanted.append(("form", "a form-of-exploitation category, or none"))
+        for key, what in wanted:
+            if key not in values:
+                raise fail(f"tags.{key}: missing tag ({what})")
+    linkage = raw.get("linkage", False)
+    if not isinstance(linkage, bool):
+        raise fail("tags.linkage: must be true or false")
+    if linkage and values.get("role") not in LINKAGE_ROLES:
+        raise fail(f"tags.linkage: only the roles {', '.join(LINKAGE_ROLES)} may enter the linkage key")
+    for key in ("flag", "need", "control", "form"):
+        if key in values and qtype != "indicator":
+            raise fail(f"tags.{key}: only indicator questions raise flags, needs or categories")
+    return Tags(linkage=linkage, **values)
+
+
+def _check_forced_labour(scoring: Scoring, questions: list[Question], source: str) -> None:
+    rule = scoring.forced_labour
+    if rule is None:
+        return
+    by_code = {question.code: question for question in questions}
+    work = by_code.get(rule.work)
+    if work is None or work.type != "choice":
+        raise DefinitionError(source, f"scoring.forced_labour.work: {rule.work!r} is not a choice question")
+    for value in rule.no_work:
+        if value not in work.option_values():
+            raise DefinitionError(source, f"scoring.forced_labour.no_work: {value!r} is not an option of {rule.work!r}")
+    for name in ("involuntariness", "penalty"):
+        for code in getattr(rule, name):
+            if code not in by_code or not by_code[code].is_scored:
+                raise DefinitionError(source, f"scoring.forced_labour.{name}: {code!r} is not a scored indicator")
 
 
 def _condition(raw: Any, source: str, code: str, earlier: set[str]) -> Condition:
@@ -311,7 +426,26 @@ def _scoring(raw: Any, source: str) -> Scoring:
     red_flags = raw.get("red_flags") or []
     if not isinstance(red_flags, list):
         raise DefinitionError(source, "'scoring.red_flags' must be a list of codes")
-    return Scoring(dict(strengths), met, partial, minor_age, frozenset(red_flags))
+    missing_age = raw.get("missing_age", "adult")
+    if missing_age not in ("adult", "unknown"):
+        raise DefinitionError(source, "'scoring.missing_age' must be adult or unknown")
+    forced_labour = None
+    if raw.get("forced_labour") is not None:
+        rule = raw["forced_labour"]
+        lists = {k: rule.get(k) if isinstance(rule, dict) else None for k in ("no_work", "involuntariness", "penalty")}
+        if not isinstance(rule, dict) or not isinstance(rule.get("work"), str) or not all(
+            isinstance(v, list) and v for v in lists.values()
+        ):
+            raise DefinitionError(
+                source, "'scoring.forced_labour' needs 'work' and non-empty lists 'no_work', 'involuntariness', 'penalty'"
+            )
+        forced_labour = ForcedLabour(
+            work=rule["work"],
+            no_work=frozenset(_scalar(v) for v in lists["no_work"]),
+            involuntariness=tuple(lists["involuntariness"]),
+            penalty=tuple(lists["penalty"]),
+        )
+    return Scoring(dict(strengths), met, partial, minor_age, frozenset(red_flags), missing_age, forced_labour)
 
 
 def _options(raw: Any, source: str, code: str, key: str) -> tuple[Option, ...]:
@@ -322,7 +456,17 @@ def _options(raw: Any, source: str, code: str, key: str) -> tuple[Option, ...]:
         if not isinstance(item, dict) or "value" not in item:
             raise DefinitionError(source, f"every entry of '{key}' needs a 'value'", code)
         value = _scalar(item["value"])
-        options.append(Option(value=value, label=_text(item, "label", source, code)))
+        form = None
+        tags = item.get("tags")
+        if tags is not None:
+            if not isinstance(tags, dict) or set(tags) - {"form"}:
+                raise DefinitionError(source, f"option {value!r}: tags: only 'form' is known", code)
+            form = tags.get("form")
+            if form not in FORMS + (NO_CATEGORY,):
+                raise DefinitionError(
+                    source, f"option {value!r}: tags.form: unknown category {form!r} (expected one of {', '.join(FORMS + (NO_CATEGORY,))})", code
+                )
+        options.append(Option(value=value, label=_text(item, "label", source, code), form=form))
     values = [o.value for o in options]
     if len(set(values)) != len(values):
         raise DefinitionError(source, f"duplicate value in '{key}'", code)

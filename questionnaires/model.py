@@ -13,6 +13,29 @@ SECTIONS = ("opening", "urgent", "profile", "purpose", "means", "act", "child", 
 ELEMENTS = ("act", "means", "purpose", "child_context", "smuggling", "urgent")
 SCORED_ELEMENTS = ("act", "means", "purpose")
 
+# What a question means to the rest of the app (the ``tags`` of a question; README "Tags").
+# Profile roles: which question gives the person's age, sex, ... whatever its code.
+ROLES = (
+    "consent", "age", "age_maybe_minor", "sex", "nationality", "exploitation_country", "sector",
+    "home_province", "return_mode",
+)
+# Roles whose answer may enter the linkage key.
+LINKAGE_ROLES = ("age", "sex", "home_province")
+# Flags a ``yes`` to a question raises by itself.
+ANSWER_FLAGS = ("urgent", "fear_of_return")
+# Referral needs a ``yes`` to a question raises by itself.
+NEEDS = ("medical", "psychosocial", "legal_aid", "shelter", "child_protection", "repatriation", "labour_rights")
+# Statistics categories on the CTDC pattern: means of control and forms of exploitation.
+CONTROLS = (
+    "abduction_or_force", "physical_or_sexual_abuse", "restricted_movement", "documents_withheld", "debt_bondage",
+    "threats", "earnings_withheld", "isolation", "false_promises", "exploits_vulnerability",
+)
+FORMS = (
+    "sexual_exploitation", "forced_labour", "forced_criminality", "forced_marriage", "forced_begging",
+    "organ_removal",
+)
+NO_CATEGORY = "none"
+
 
 @dataclass(frozen=True)
 class Text:
@@ -27,6 +50,21 @@ class Text:
 class Option:
     value: str
     label: Text
+    # Statistics: the form of exploitation this option stands for (sector options).
+    form: str | None = None
+
+
+@dataclass(frozen=True)
+class Tags:
+    """What a question means outside the engine's tiers: see ``ROLES`` and the others above.
+    ``control`` and ``form`` are a category or ``"none"``; None when the file gives none."""
+
+    role: str | None = None
+    linkage: bool = False
+    flag: str | None = None
+    need: str | None = None
+    control: str | None = None
+    form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +105,7 @@ class Question:
     minimum: int | None = None
     maximum: int | None = None
     allow_unknown: bool = False
+    tags: Tags = Tags()
 
     @property
     def is_indicator(self) -> bool:
@@ -115,12 +154,26 @@ class Places:
 
 
 @dataclass(frozen=True)
+class ForcedLabour:
+    """The ILO rule (version 2): the person worked (the ``work`` question is answered and
+    not one of ``no_work``), an involuntariness and a penalty indicator are ``yes``."""
+
+    work: str
+    no_work: frozenset[str]
+    involuntariness: tuple[str, ...]
+    penalty: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Scoring:
     strengths: Mapping[str, int]
     met: int
     partial: int
     minor_age: int
     red_flags: frozenset[str]
+    # How a missing age is read: "adult" (version 1: like a known adult age) or "unknown".
+    missing_age: str = "adult"
+    forced_labour: ForcedLabour | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +201,15 @@ class Questionnaire:
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(q.code for q in self.questions)
+
+    def by_role(self, role: str) -> Question | None:
+        """The question that plays ``role`` (tags.role), or None."""
+        return next((question for question in self.questions if question.tags.role == role), None)
+
+    def answer_for(self, role: str, answers: Mapping[str, Any]) -> Any:
+        """The answer to the question that plays ``role``, or None."""
+        question = self.by_role(role)
+        return answers.get(question.code) if question is not None else None
 
     def indicators(self) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.is_indicator)

@@ -2,7 +2,9 @@
 
 Used by the SMS and USSD channels (and free for the web form): Khmer digits ០-៩ count as
 0-9, the usual Khmer, romanised Khmer and English yes/no words are understood in any case,
-and zero-width characters (Khmer keyboards insert U+200B between words) are ignored.
+and zero-width characters (Khmer keyboards insert U+200B between words) are ignored. The
+subscripts ្ត (TA) and ្ដ (DA) look the same in most fonts and people type either, so they
+count as one letter: បន្ត and បន្ដ both resume.
 
 Numbers have fixed meanings on the phone channels: ``0`` goes back and ``9`` asks for help,
 so numbered lists skip 9 (1-8, then 10, 11, ...). Only the age question reads ``9`` as an
@@ -33,35 +35,47 @@ MORE = "99"  # next page of a long USSD menu
 AGE_UNKNOWN_NUMBER = "999"
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+COENG = "\u17d2"
+SUBSCRIPT_DA, SUBSCRIPT_TA = COENG + "\u178a", COENG + "\u178f"
+
+
+def fold_subscripts(text: str) -> str:
+    """One form for the subscripts TA and DA (្ដ read as ្ត), to compare what people type."""
+    return text.replace(SUBSCRIPT_DA, SUBSCRIPT_TA)
+
+
+def _words(words: set[str]) -> frozenset[str]:
+    return frozenset(fold_subscripts(word) for word in words)
+
 _KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 _QUOTES = str.maketrans("\u2018\u2019\u02bc\u201c\u201d", "''''\"")
 # Punctuation people add around a reply ("1.", "yes!", Khmer full stops ។ and ៕).
 _TRIM = " .,;:!¡¿'\"()[]-_។៕៖"
 
-YES_WORDS = frozenset(
+YES_WORDS = _words(
     {"yes", "y", "yeah", "yep", "ok", "okay", "bat", "baat", "bah", "jas", "chas", "cha", "ja",
      "បាទ", "ចាស", "ចា៎", "ចា", "បាទ/ចាស", "បាទចាស", "បាទ ចាស", "មែន", "មែនហើយ", "ត្រូវ", "ត្រូវហើយ"}
 )
-NO_WORDS = frozenset(
+NO_WORDS = _words(
     {"no", "n", "nope", "te", "tey", "ot", "at", "ot te", "min men",
      "ទេ", "អត់", "អត់ទេ", "មិនមែន", "មិនមែនទេ", "ទេ បាទ", "ទេ ចាស", "បាទ ទេ", "ចាស ទេ", "គ្មាន"}
 )
-UNKNOWN_WORDS = frozenset(
+UNKNOWN_WORDS = _words(
     {"dk", "d/k", "dunno", "idk", "don't know", "dont know", "do not know", "unknown", "unsure",
      "not sure", "x", "min doeng", "ot doeng", "min deng", "ot deng",
      "មិនដឹង", "មិនដឹងទេ", "អត់ដឹង", "អត់ដឹងទេ", "មិនច្បាស់", "មិនប្រាកដ"}
 )
-REFUSED_WORDS = frozenset(
+REFUSED_WORDS = _words(
     {"refused", "refuse", "refuses", "no answer", "declined", "decline", "skip",
      "មិនឆ្លើយ", "មិនចង់ឆ្លើយ", "បដិសេធ", "មិនព្រមឆ្លើយ"}
 )
 WORDS = {"yes": YES_WORDS, "no": NO_WORDS, "unknown": UNKNOWN_WORDS, "refused": REFUSED_WORDS}
 
-BACK_WORDS = frozenset({BACK, "back", "ថយ", "ថយក្រោយ", "ត្រឡប់"})
+BACK_WORDS = _words({BACK, "back", "ថយ", "ថយក្រោយ", "ត្រឡប់"})
 # HELP and INFO are carrier keywords too (an automatic reply may also come); harmless here.
-HELP_WORDS = frozenset({HELP, "?", "help", "ជំនួយ"})
-START_WORDS = frozenset({"screen", "screening", "check", "ពិនិត្យ", "pinit"})
-RESUME_WORDS = frozenset({"resume", "continue", "បន្ត", "bont", "bantoh"})
+HELP_WORDS = _words({HELP, "?", "help", "ជំនួយ"})
+START_WORDS = _words({"screen", "screening", "check", "ពិនិត្យ", "pinit"})
+RESUME_WORDS = _words({"resume", "continue", "បន្ត", "bont", "bantoh"})
 LANGUAGE_WORDS = {
     "english": "en", "en": "en", "eng": "en", "អង់គ្លេស": "en", "ភាសាអង់គ្លេស": "en",
     "khmer": "km", "ខ្មែរ": "km", "ភាសាខ្មែរ": "km",
@@ -102,9 +116,10 @@ Reply = Union[Answer, Command, OptOut, Unclear]
 
 
 def clean(text: str | None) -> str:
-    """Normalised, case-folded text: NFC, Khmer digits as ASCII, no zero-width or control
-    characters, single spaces, surrounding punctuation trimmed."""
+    """Normalised, case-folded text: NFC, Khmer digits as ASCII, subscript DA as TA, no
+    zero-width or control characters, single spaces, surrounding punctuation trimmed."""
     text = unicodedata.normalize("NFC", text or "").translate(_ZERO_WIDTH).translate(_KHMER_DIGITS)
+    text = fold_subscripts(text)
     text = text.translate(_QUOTES)
     text = "".join(" " if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") else ch for ch in text)
     return " ".join(text.split()).strip(_TRIM).casefold()

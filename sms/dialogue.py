@@ -178,7 +178,13 @@ class Dialogue:
         self.skip_unneeded = skip_unneeded
         # USSD gateways fix the language; SMS follows the session (the staff member's).
         self.fixed_language = language
-        self.q = questionnaires.load()
+
+    @property
+    def q(self) -> questionnaires.Questionnaire:
+        """The version that judges the screening being asked (a draft started on an older
+        version finishes on it); the current one before a screening exists."""
+        screening = self.screening()
+        return questionnaires.load(screening.questionnaire_version if screening is not None else None)
 
     # --- reading ---------------------------------------------------------------------
 

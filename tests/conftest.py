@@ -143,11 +143,61 @@ def db(app, reader_app):
         database.session.remove()
 
 
+@pytest.fixture
+def definitions(monkeypatch):
+    """Point the questionnaire loader at another definitions directory (a variant, or the
+    files as they were before version 2) for one test, then back."""
+    import questionnaires
+    from questionnaires import loader
+
+    def use(directory):
+        monkeypatch.setattr(loader, "DEFINITIONS", directory)
+        questionnaires.load.cache_clear()
+
+    yield use
+    monkeypatch.undo()
+    questionnaires.load.cache_clear()
+
+
+@pytest.fixture
+def before_version_2(tmp_path):
+    """A definitions directory as it was before version 2 came: v1.yaml and places.yaml."""
+    import shutil
+
+    from questionnaires import loader
+
+    directory = tmp_path / "definitions-v1"
+    directory.mkdir()
+    for name in ("v1.yaml", "places.yaml"):
+        shutil.copy(loader.DEFINITIONS / name, directory / name)
+    return directory
+
+
+def as_current(answers: dict) -> dict:
+    """A version-1 example's answers as the current questionnaire asks them: a question of
+    version 2 they do not answer (U3, return_mode, P10, C7 for a child) gets "no" or
+    "unknown", which changes no tier."""
+    import questionnaires
+
+    q = questionnaires.load()
+    answers = dict(answers)
+    if answers.get("consent") != "yes":
+        return answers
+    for question in q.questions:
+        if question.code not in answers and questionnaires.is_asked(q, question, answers):
+            answers[question.code] = "no" if question.is_indicator else "unknown"
+    return {question.code: answers[question.code] for question in q.questions if question.code in answers}
+
+
 @pytest.fixture(scope="session")
 def vignettes():
+    """The public examples of version 1, as the current questionnaire asks them."""
     import json
 
-    return json.loads((SHARED / "vignettes" / "examples.json").read_text(encoding="utf-8"))
+    examples = json.loads((SHARED / "vignettes" / "examples.json").read_text(encoding="utf-8"))
+    for example in examples:
+        example["answers"] = as_current(example["answers"])
+    return examples
 
 
 @contextmanager

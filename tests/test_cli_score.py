@@ -25,7 +25,7 @@ def flask_cli(*args: str, tmp_path: Path, stdin: str | None = None) -> subproces
 @pytest.mark.parametrize("vignette", VIGNETTES, ids=[v["id"] for v in VIGNETTES])
 def test_every_vignette_scores_as_expected_through_the_cli(vignette, tmp_path):
     path = tmp_path / "answers.json"
-    path.write_text(json.dumps({"answers": vignette["answers"]}), encoding="utf-8")
+    path.write_text(json.dumps({"answers": vignette["answers"], "questionnaire": 1}), encoding="utf-8")
     out = flask_cli("screening", "score", str(path), tmp_path=tmp_path)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)

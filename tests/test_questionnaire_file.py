@@ -54,8 +54,24 @@ BROKEN = [
     ("unknown type", lambda raw: question_entry(raw, "sex").update(type="dropdown"), "'sex': unknown type 'dropdown'"),
     ("red flag not a code", lambda raw: raw["scoring"]["red_flags"].append("M99"), "red flag 'M99' is not a question code"),
     ("consent not first", lambda raw: raw["questions"].insert(0, raw["questions"].pop(1)), "the first question must be 'consent'"),
-    ("version mismatch", lambda raw: raw.update(version=7), "'version' is 7 but the file name says 1"),
+    ("version mismatch", lambda raw: raw.update(version=7), f"'version' is 7 but the file name says {q.version}"),
     ("bad thresholds", lambda raw: raw["scoring"].update(thresholds={"met": 1, "partial": 4}), "thresholds"),
+    # Tags: what a question means to figures, referrals, exports and linkage.
+    ("question without tags", lambda raw: question_entry(raw, "A1").pop("tags"), "'A1': tags: missing"),
+    ("means without its category", lambda raw: question_entry(raw, "M9")["tags"].pop("control"), "'M9': tags.control: missing tag"),
+    ("purpose without its form", lambda raw: question_entry(raw, "P10")["tags"].pop("form"), "'P10': tags.form: missing tag"),
+    ("profile without its role", lambda raw: question_entry(raw, "home_province")["tags"].pop("role"), "'home_province': tags.role: missing tag"),
+    ("urgent without its flag", lambda raw: question_entry(raw, "U3")["tags"].pop("flag"), "'U3': tags.flag: missing tag"),
+    ("sector option without its form", lambda raw: question_entry(raw, "sector")["options"][0].pop("tags"), "'sector': option 'fishing': tags.form: missing tag"),
+    ("unknown means category", lambda raw: question_entry(raw, "M9")["tags"].update(control="passport_kept"), "'M9': tags.control: unknown category 'passport_kept'"),
+    ("unknown form category", lambda raw: question_entry(raw, "sector")["options"][0]["tags"].update(form="slavery"), "'sector': option 'fishing': tags.form: unknown category 'slavery'"),
+    ("unknown flag", lambda raw: question_entry(raw, "U3")["tags"].update(flag="afraid"), "'U3': tags.flag: unknown category 'afraid'"),
+    ("unknown need", lambda raw: question_entry(raw, "U2")["tags"].update(need="doctor"), "'U2': tags.need: unknown category 'doctor'"),
+    ("two questions in one role", lambda raw: question_entry(raw, "nationality")["tags"].update(role="sex"), "more than one question has tags.role 'sex'"),
+    ("Khmer SMS over budget", lambda raw: question_entry(raw, "P1")["sms"].update(km="ក" * 135), "'P1': sms.km: 135 UTF-16 units, over the budget of 134"),
+    ("Khmer USSD over budget", lambda raw: question_entry(raw, "C7")["ussd"].update(km="ក" * 81), "'C7': ussd.km: 81 UTF-16 units, over the budget of 80"),
+    ("English SMS over budget", lambda raw: question_entry(raw, "M10")["sms"].update(en="a" * 161), "'M10': sms.en: 161 GSM-7 characters, over the budget of 160"),
+    ("English USSD not GSM-7", lambda raw: question_entry(raw, "U3")["ussd"].update(en="Afraid — to go back?"), "'U3': ussd.en: uses '—', which is not a GSM-7 character"),
 ]
 
 
@@ -64,9 +80,18 @@ def test_broken_questionnaire_rejected_with_useful_message(case, breaker, messag
     raw = copy.deepcopy(RAW)
     breaker(raw)
     with pytest.raises(DefinitionError) as error:
-        parse(raw, source="v1.yaml", places=load_places())
-    assert str(error.value).startswith("v1.yaml")
+        parse(raw, source=f"v{q.version}.yaml", places=load_places())
+    assert str(error.value).startswith(f"v{q.version}.yaml")
     assert message in str(error.value)
+
+
+def test_a_version_1_file_may_do_without_tags():
+    raw = yaml.safe_load((DEFINITIONS / "v1.yaml").read_text(encoding="utf-8"))
+    for entry in raw["questions"]:
+        entry.pop("tags", None)
+        for option in entry.get("options", []):
+            option.pop("tags", None)
+    assert parse(raw, source="v1.yaml", places=load_places()).version == 1
 
 
 def test_invalid_yaml_names_file_and_line(tmp_path):
@@ -92,7 +117,8 @@ def test_every_code_of_the_spec_is_present_with_its_weight():
 def test_weights_thresholds_and_red_flags_live_in_the_file():
     assert RAW["scoring"]["strengths"] == {"S": 4, "M": 2, "W": 1}
     assert RAW["scoring"]["thresholds"] == {"met": 4, "partial": 1}
-    assert set(RAW["scoring"]["red_flags"]) == {"A4", "C4", "M7", "M8", "M9", "M10", "P5", "P6", "P8", "P9"}
+    assert set(RAW["scoring"]["red_flags"]) == {"A4", "C4", "C7", "M7", "M8", "M9", "M10", "P5", "P6", "P8", "P9", "P10"}
+    assert Q.load(1).scoring.red_flags == {"A4", "C4", "M7", "M8", "M9", "M10", "P5", "P6", "P8", "P9"}
 
 
 def test_every_text_is_written_in_both_languages():

@@ -56,7 +56,8 @@ def answer_all(client, location: str, answers: dict, default="no"):
         code = location.rsplit("/q/", 1)[1]
         seen.append(code)
         page = client.get(location).get_data(as_text=True)
-        value = answers.get(code, default)
+        # A choice without "no" among its options (return_mode): the person does not know.
+        value = answers.get(code, "unknown" if code == "return_mode" else default)
         field = "answer" if code in ("age", "nationality", "exploitation_country", "home_province") and value != "unknown" else "choice"
         response = client.post(location, data={field: value, "csrf_token": csrf(page)})
         assert response.status_code == 302, (code, value, response.status_code)

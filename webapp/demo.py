@@ -94,7 +94,9 @@ def seed_screenings(border: User, vignettes: list[dict]) -> int:
         if answers.get("consent") != "yes":
             screenings.record_decline(channel="web", context=context)
             continue
-        screening = screenings.start_screening(screener=border, channel="web", context=context, started_at=started)
+        # The public examples are labelled for a questionnaire version (examples.json: 1).
+        screening = screenings.start_screening(screener=border, channel="web", context=context, started_at=started,
+                                               version=vignette.get("questionnaire", 1))
         for code, value in answers.items():
             if code != "consent":
                 try:

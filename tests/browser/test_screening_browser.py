@@ -86,7 +86,7 @@ def test_full_screening_in_khmer_to_likely_victim_without_tofu(browser, server, 
     assert page.locator("html").get_attribute("lang") == "km"
     open_app(page, server)
     start_js_screening(page)
-    assert page.locator("p.progress").inner_text().startswith("សំណួរទី 1 នៃ")  # "Question 1 of"
+    assert page.locator("p.progress").inner_text().startswith("សំណួរទី ១ នៃ")  # "Question 1 of", Khmer digits
     answers = VIGNETTES["e01"]["answers"]
     asked = answer_until(page, answers)
     page.wait_for_url(re.compile(r"/screenings/[0-9a-f-]{36}/result$"))

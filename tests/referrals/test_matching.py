@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+import questionnaires
+
 from webapp.referrals.matching import Need, Person, ServiceEntry, match, needs_for
 
 POIPET = (13.66, 102.56)
@@ -86,7 +88,8 @@ def test_nothing_fits_anywhere():
     ("not_indicated", [], {}, []),
 ])
 def test_needs_from_the_result(tier, flags, answers, expected):
-    assert [n.name for n in needs_for(tier, flags, answers)] == expected
+    raised = questionnaires.meaning.raised_needs(questionnaires.load(), answers)
+    assert [n.name for n in needs_for(tier, flags, raised)] == expected
 
 
 def test_matching_module_is_plain_python():

@@ -289,8 +289,11 @@ def vignettes() -> list[dict]:
     """The public vignettes a screener can be asked about (those with consent)."""
     if not VIGNETTES.exists():
         raise FileNotFoundError(f"{VIGNETTES} is missing: the shared/ folder must sit beside the repository")
+    from tests.conftest import as_current
+
     every = json.loads(VIGNETTES.read_text(encoding="utf-8"))
-    return [v for v in every if v["answers"].get("consent") == "yes"]
+    # As the current questionnaire asks them (version 2 adds U3, return_mode, P10, C7).
+    return [dict(v, answers=as_current(v["answers"])) for v in every if v["answers"].get("consent") == "yes"]
 
 
 @dataclass

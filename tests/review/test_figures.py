@@ -32,7 +32,11 @@ def synthetic_dataset(app, n=120, seed=7):
             answers["age"] = rng.choice([answers["age"], rng.randint(18, 60)]) if answers["age"] >= 18 else answers["age"]
             answers["home_province"] = rng.choice(["BMC", "BTB", "PVG", "KCM"])
             post = rng.choice(["POIPET", "POIPET", "BAVET"])
-            screening = operations.start_screening(screener=user, channel=rng.choice(["web", "sms"]),
+            # Screenings of both versions, counted together: version 2 asks U3, return_mode, P10 (and C7 of a child).
+            version = rng.choice([1, 2])
+            if version == 2:
+                answers.update(U3="no", P10="no", C7="no", return_mode=rng.choice(["deported", "rescued", "returned_alone"]))
+            screening = operations.start_screening(screener=user, channel=rng.choice(["web", "sms"]), version=version,
                                                    context=operations.Context(kind="post", post_code=post))
             screening.answers.extend(
                 Answer(code=code, value=str(value), channel="web") for code, value in answers.items() if code != "consent")
@@ -62,7 +66,7 @@ def test_aggregate_export_has_no_small_cell_and_nothing_identifying(app, db):
             assert all(r["count"] is None or r["count"] >= 11 for r in rows)
         dimensions = {r["dimension"] for r in rows}
         assert dimensions <= {"total", "tier", "age_band", "sex", "citizenship", "country_of_exploitation",
-                              "province_of_origin", "form_of_exploitation", "means_of_control"}
+                              "province_of_origin", "return_mode", "form_of_exploitation", "means_of_control"}
         cases = set(db.session.scalars(select(Screening.case_number)))
         text = out.output
         assert not any(case in text for case in cases)

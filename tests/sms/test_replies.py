@@ -113,6 +113,16 @@ def test_commands(text, command):
     assert parse(text, "M1") == command
 
 
+TA, DA = "\u17d2\u178f", "\u17d2\u178a"  # subscript TA and DA: they look the same
+
+
+@pytest.mark.parametrize("sub", [TA, DA], ids=["TA", "DA"])
+def test_subscript_ta_and_da_are_read_as_one(sub):
+    assert parse(f"បន{sub}", "M1") == R.Command("resume")
+    assert parse(f"ឧត{sub}រមានជ័យ", "home_province") == R.Answer("OMC")  # Oddar Meanchey, spelled ឧត្ដរ
+    assert parse(f"កណ{DA if sub == TA else TA}ាល", "home_province") == R.Answer("KDL")  # Kandal, spelled កណ្ដាល
+
+
 @pytest.mark.parametrize("text", ["¹", "²³", "٣", "๑", "Ⅻ", "①"])
 def test_digit_like_characters_are_not_numbers(text):
     """Found by the fuzz test: str.isdigit() is true of "¹", which int() refuses."""

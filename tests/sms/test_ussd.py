@@ -64,7 +64,7 @@ def test_a_gateway_retry_changes_nothing(channel_app, channel_client, staff):
 
 def test_a_dropped_session_resumes_on_a_new_dial(channel_app, channel_client, staff):
     dial(channel_client, "gw-3", [])
-    screen = dial(channel_client, "gw-3", ["1", "2", "2"])
+    screen = dial(channel_client, "gw-3", ["1", "2", "2", "2"])  # consent, U1, U2, U3
     assert asked_in_ussd(screen) == "age"
     screen = dial(channel_client, "gw-4", [])  # the line dropped; the screener dials again
     assert "Unfinished screening KH-BMC-" in screen and "1 Continue" in screen
@@ -93,7 +93,7 @@ def test_started_on_ussd_finished_over_sms(channel_app, channel_client, staff, v
     answers = vignette_answers(vignettes)
     inputs: list[str] = []
     screen = dial(channel_client, "gw-7", inputs)
-    for _ in range(4):  # consent, U1, U2, age
+    for _ in range(5):  # consent, U1, U2, U3, age
         code = asked_in_ussd(screen)
         inputs.append(keypad_reply(code, answers[code]))
         screen = dial(channel_client, "gw-7", inputs)
@@ -113,7 +113,7 @@ def test_started_on_ussd_finished_over_sms(channel_app, channel_client, staff, v
         screening = database.session.scalars(select(Screening)).one()
         assert screening.case_number == case and screening.status == "complete" and screening.tier == "likely_victim"
         channels = {a.code: a.channel for a in screening.answers}
-        assert {channels[c] for c in ("consent", "U1", "U2", "age")} == {"ussd"}
+        assert {channels[c] for c in ("consent", "U1", "U2", "U3", "age")} == {"ussd"}
         assert channels["sex"] == "sms" and channels["home_province"] == "sms"
         assert len(channels) == len(screening.answers)
         ussd = database.session.scalars(select(SmsSession).where(SmsSession.channel == "ussd")).one()
@@ -131,7 +131,7 @@ def test_decline_on_ussd_keeps_only_the_count(channel_app, channel_client, staff
 
 
 def test_long_lists_are_paged_and_any_number_is_accepted(channel_app, channel_client, staff):
-    inputs = ["1", "2", "2", "30", "1", "1", "2", "2"]  # up to the sector question
+    inputs = ["1", "2", "2", "2", "30", "1", "1", "2", "2"]  # up to the sector question
     dial(channel_client, "gw-9", [])
     screen = dial(channel_client, "gw-9", inputs)
     assert asked_in_ussd(screen) == "home_province" and "99 More" in screen

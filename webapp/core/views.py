@@ -77,6 +77,17 @@ def template_helpers():
     }
 
 
+KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
+
+
+@bp.app_template_filter("local_digits")
+def local_digits(text) -> str:
+    """Numbers inside Khmer text in Khmer digits ("សំណួរទី ៣ នៃ ៤២"), as in the static texts."""
+    from flask_babel import get_locale
+
+    return str(text).translate(KHMER_DIGITS) if str(get_locale() or "km") == "km" else str(text)
+
+
 @bp.get("/sw.js")
 def service_worker():
     """Served from the root so its scope covers the whole app."""

@@ -28,16 +28,19 @@ class Need:
     any_of: tuple[str, ...]
 
 
-def needs_for(tier: str, flags: Iterable[str], answers: dict) -> list[Need]:
-    """Derive the needs from an engine result (the referral issue's rules)."""
+def needs_for(tier: str, flags: Iterable[str], raised: Iterable[str] = ()) -> list[Need]:
+    """Derive the needs from an engine result (the referral issue's rules). ``raised``: the
+    needs the answers raise by themselves, from the questionnaire's tags
+    (questionnaires.meaning.raised_needs), so no question code is read here."""
     flags = set(flags)
+    raised = set(raised)
     needs: list[Need] = []
     if tier in ("likely_victim", "possible_victim"):
         if "minor" in flags:
             needs.append(Need("child_protection", ("child_protection",)))
         else:
             needs.append(Need("shelter", ("shelter", "transit_centre")))
-    if "urgent" in flags and answers.get("U2") == "yes":
+    if "urgent" in flags and "medical" in raised:
         needs.append(Need("medical", ("medical",)))
     if "foreign_national" in flags and tier in ("likely_victim", "possible_victim"):
         needs.append(Need("repatriation", ("repatriation",)))

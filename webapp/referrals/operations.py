@@ -39,13 +39,19 @@ def directory_entries() -> list[matching.ServiceEntry]:
     return [entry_of(s) for s in db.session.scalars(select(Service).where(Service.active.is_(True)))]
 
 
+def raised_needs(screening: Screening) -> set[str]:
+    """The needs the answers raise by themselves, read from the screening's own version."""
+    q = questionnaires.load(screening.questionnaire_version)
+    return questionnaires.meaning.raised_needs(q, screening.answer_map())
+
+
 def person_of(screening: Screening) -> matching.Person:
     answers = screening.answer_map()
     q = questionnaires.load(screening.questionnaire_version)
-    age = answers.get("age")
-    nationality = answers.get("nationality")
+    age = questionnaires.meaning.profile(q, answers, "age")
+    nationality = q.answer_for("nationality", answers)
     return matching.Person(
-        sex=answers.get("sex"),
+        sex=q.answer_for("sex", answers),
         age=age if isinstance(age, int) else None,
         minor=questionnaires.is_minor(q, answers),
         nationality=nationality if nationality not in (None, "unknown") else None,
@@ -53,7 +59,7 @@ def person_of(screening: Screening) -> matching.Person:
 
 
 def age_band(screening: Screening) -> str:
-    age = screening.answer_map().get("age")
+    age = questionnaires.meaning.profile(questionnaires.load(screening.questionnaire_version), screening.answer_map(), "age")
     if not isinstance(age, int):
         return "minor?" if "minor" in (screening.flags or []) else "unknown"
     return next(label for low, high, label in AGE_BANDS if low <= age <= high)
@@ -74,7 +80,7 @@ def point_of(screening: Screening) -> tuple[tuple[float, float], str | None]:
     crossing = places.crossing(matching.RETURN_CROSSINGS.get(screening.country_code or "", ""))
     if crossing:
         return crossing.point, crossing.province
-    home = screening.answer_map().get("home_province")
+    home = questionnaires.load(screening.questionnaire_version).answer_for("home_province", screening.answer_map())
     province = places.province(home) if home else None
     province = province or places.province("PNP")
     return province.centroid, province.code
@@ -101,7 +107,7 @@ def propose(screening: Screening) -> list[Referral]:
         return []
     referrals = []
     tier = screening.confirmed_tier or screening.tier
-    for need in matching.needs_for(tier, screening.flags or [], screening.answer_map()):
+    for need in matching.needs_for(tier, screening.flags or [], raised_needs(screening)):
         found = find_match(screening, need)
         referral = Referral(
             screening_id=screening.id, need=need.name, state="proposed", urgent="urgent" in (screening.flags or []),
@@ -208,7 +214,7 @@ def escalate(referral: Referral, why: str) -> Referral | None:
         ReferralEvent.service_id.is_not(None))))
     screening = referral.screening
     need = next((n for n in matching.needs_for(screening.confirmed_tier or screening.tier, screening.flags or [],
-                                               referral.screening.answer_map()) if n.name == referral.need),
+                                               raised_needs(referral.screening)) if n.name == referral.need),
                 matching.Need(referral.need, (referral.need,)))
     found = find_match(referral.screening, need, exclude_ids=tried)
     alert_supervisors(referral, why, offered_next=found.chosen is not None)

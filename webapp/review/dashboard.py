@@ -29,6 +29,7 @@ TITLES = {
     "sex": _l("Sex"),
     "age_band": _l("Age group"),
     "sector": _l("Sector of work"),
+    "return_mode": _l("How the person came back"),
     "trafficking_type": _l("Type of trafficking"),
     "referral_outcome": _l("Referral outcomes"),
 }
@@ -43,9 +44,14 @@ def label(key: str, value: str) -> str:
         return str(SEX_WORDS.get(value, value))
     if key == "referral_outcome":
         return str(STATE_WORDS.get(value, value))
-    if key == "sector":
-        option = next((o for o in questionnaires.load().question("sector").options if o.value == value), None)
-        return option.label.get(places.lang()) if option else value
+    if key in ("sector", "return_mode"):
+        # The labels of the newest version that has the role (versions only add options).
+        for version in reversed(questionnaires.available_versions()):
+            question = questionnaires.load(version).by_role(key)
+            option = next((o for o in question.options if o.value == value), None) if question else None
+            if option:
+                return option.label.get(places.lang())
+        return str(_l("Unknown")) if value == "unknown" else value
     if key == "channel":
         return {"web": "Web", "sms": "SMS", "ussd": "USSD"}.get(value, value)
     if key == "trafficking_type":
@@ -75,16 +81,19 @@ def dashboard():
 def export_screenings():
     """Every screening in the supervisor's scope, with answers: recorded in the audit trail."""
     screenings = figures.screenings_in(operations.scope_clause(current_user))
-    q = questionnaires.load()
-    codes = [question.code for question in q.questions]
+    # Every code of every version, in asking order (version 2 adds questions to version 1's).
+    codes: list[str] = []
+    for version in questionnaires.available_versions():
+        codes += [question.code for question in questionnaires.load(version).questions if question.code not in codes]
     out = io.StringIO()
     writer = csvsafe.writer(out, lineterminator="\n")
-    writer.writerow(["case_number", "created", "channel", "post", "province", "tier", "confirmed_tier", "flags", *codes])
+    writer.writerow(["case_number", "created", "channel", "post", "province", "tier", "confirmed_tier", "flags",
+                     "questionnaire_version", *codes])
     for s in screenings:
         answers = s.answer_map()
         writer.writerow([s.case_number, s.created_at.date().isoformat(), s.channel, s.post_code or "",
                          s.case_province, s.tier, s.confirmed_tier or "", ";".join(s.flags or []),
-                         *[answers.get(code, "") for code in codes]])
+                         s.questionnaire_version, *[answers.get(code, "") for code in codes]])
     record("export.screenings", user=current_user, count=len(screenings), detail={"format": "csv"})
     db.session.commit()
     return download(out.getvalue(), "screenings.csv", "text/csv")

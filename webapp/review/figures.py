@@ -3,6 +3,10 @@
 Counts are made in Python over the screenings of a scope: the volumes here (thousands of
 screenings a month) make that simple and fast enough, and it keeps one definition of each
 category for the dashboard and the exports.
+
+Every answer is read through the tags of the questionnaire version that judged the
+screening (questionnaires.meaning), never through a question code: screenings of version 1
+and version 2 count together by category.
 """
 from __future__ import annotations
 
@@ -13,6 +17,9 @@ from typing import Iterable
 
 from sqlalchemy import select
 
+import questionnaires
+from questionnaires import meaning
+
 from ..extensions import db
 from ..referrals.models import Referral, ReferralEvent
 from ..screening.models import Screening
@@ -20,18 +27,6 @@ from ..screening.models import Screening
 SUPPRESS_BELOW = 11
 BROAD_AGE_BANDS = ((0, 17, "0-17"), (18, 29, "18-29"), (30, 49, "30-49"), (50, 200, "50+"))
 AGE_BANDS = ((0, 11, "0-11"), (12, 17, "12-17"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 49, "35-49"), (50, 200, "50+"))
-# Forms of exploitation on the CTDC pattern, from the sector and the purpose indicators.
-FORMS = {
-    "P5": "sexual_exploitation", "P6": "forced_criminality", "P8": "forced_marriage", "P9": "forced_begging",
-}
-SECTOR_FORMS = {"sex_entertainment": "sexual_exploitation", "marriage": "forced_marriage", "begging": "forced_begging",
-                "scam_online": "forced_criminality"}
-# Means-of-control flags on the CTDC pattern, from the means indicators.
-CONTROLS = {
-    "M5": "abduction_or_force", "M7": "physical_or_sexual_abuse", "M8": "restricted_movement",
-    "M9": "documents_withheld", "M10": "debt_bondage", "M6": "debt_bondage", "M11": "threats", "M12": "threats",
-    "M13": "earnings_withheld", "M14": "isolation", "M1": "false_promises", "M15": "exploits_vulnerability",
-}
 VICTIM_TIERS = ("likely_victim", "possible_victim")
 
 
@@ -45,18 +40,21 @@ def final_tier(s: Screening) -> str:
     return s.confirmed_tier or s.tier
 
 
-def forms_of(answers: dict) -> set[str]:
-    forms = {form for code, form in FORMS.items() if answers.get(code) == "yes"}
-    sector = answers.get("sector")
-    if sector in SECTOR_FORMS:
-        forms.add(SECTOR_FORMS[sector])
-    if not forms and sector not in (None, "none"):
-        forms.add("forced_labour")
-    return forms
+class Read:
+    """One screening's answers, read through its own questionnaire version's tags."""
 
+    def __init__(self, s: Screening):
+        self.q = questionnaires.load(s.questionnaire_version)
+        self.answers = s.answer_map()
 
-def controls_of(answers: dict) -> set[str]:
-    return {control for code, control in CONTROLS.items() if answers.get(code) == "yes"}
+    def profile(self, role: str, default="unknown"):
+        return meaning.profile(self.q, self.answers, role, default)
+
+    def forms(self) -> set[str]:
+        return meaning.forms_of_exploitation(self.q, self.answers)
+
+    def controls(self) -> set[str]:
+        return meaning.means_of_control(self.q, self.answers)
 
 
 def trafficking_type(s: Screening) -> str:
@@ -78,7 +76,7 @@ def dashboard(screenings: list[Screening]) -> list[Figure]:
     def count(values: Iterable[str]) -> list[tuple[str, int]]:
         return sorted(Counter(values).items())
 
-    answers = {s.id: s.answer_map() for s in screenings}
+    read = {s.id: Read(s) for s in screenings}
     figures = [
         Figure("month", count(s.created_at.strftime("%Y-%m") for s in screenings)),
         Figure("week", count(s.created_at.strftime("%G-W%V") for s in screenings)[-12:]),
@@ -87,9 +85,10 @@ def dashboard(screenings: list[Screening]) -> list[Figure]:
         Figure("channel", count(s.channel for s in screenings)),
         Figure("post", count(s.post_code for s in screenings if s.post_code)),
         Figure("province", count(s.case_province for s in screenings)),
-        Figure("sex", count(answers[s.id].get("sex", "unknown") for s in screenings)),
-        Figure("age_band", count(band(answers[s.id].get("age"), AGE_BANDS) for s in screenings)),
-        Figure("sector", count(answers[s.id].get("sector", "unknown") for s in screenings)),
+        Figure("sex", count(read[s.id].profile("sex") for s in screenings)),
+        Figure("age_band", count(band(read[s.id].profile("age", None), AGE_BANDS) for s in screenings)),
+        Figure("sector", count(read[s.id].profile("sector") for s in screenings)),
+        Figure("return_mode", count(read[s.id].profile("return_mode") for s in screenings)),
         Figure("trafficking_type", count(trafficking_type(s) for s in screenings)),
     ]
     figures.append(Figure("referral_outcome", referral_outcomes([s.id for s in screenings])))
@@ -122,6 +121,9 @@ def median_hours_to_answer(screening_ids: list[int]) -> float | None:
 # --- the de-identified aggregate export ------------------------------------------------------
 
 AGGREGATE_FIELDS = ("year", "dimension", "category", "count", "suppressed")
+# Dimensions with exactly one category per person (their cells add up to the total).
+ONE_PER_PERSON = ("tier", "age_band", "sex", "citizenship", "country_of_exploitation", "province_of_origin",
+                  "return_mode")
 
 
 def aggregate(screenings: list[Screening]) -> list[dict]:
@@ -132,18 +134,19 @@ def aggregate(screenings: list[Screening]) -> list[dict]:
     for s in screenings:
         if final_tier(s) not in VICTIM_TIERS:
             continue
-        answers = s.answer_map()
+        read = Read(s)
         year = str(s.created_at.year)
         cells[(year, "total", "victims")] += 1
         cells[(year, "tier", final_tier(s))] += 1
-        cells[(year, "age_band", band(answers.get("age"), BROAD_AGE_BANDS))] += 1
-        cells[(year, "sex", answers.get("sex", "unknown"))] += 1
-        cells[(year, "citizenship", answers.get("nationality", "unknown"))] += 1
-        cells[(year, "country_of_exploitation", answers.get("exploitation_country", "unknown"))] += 1
-        cells[(year, "province_of_origin", answers.get("home_province", "unknown"))] += 1
-        for form in forms_of(answers):
+        cells[(year, "age_band", band(read.profile("age", None), BROAD_AGE_BANDS))] += 1
+        cells[(year, "sex", read.profile("sex"))] += 1
+        cells[(year, "citizenship", read.profile("nationality"))] += 1
+        cells[(year, "country_of_exploitation", read.profile("exploitation_country"))] += 1
+        cells[(year, "province_of_origin", read.profile("home_province"))] += 1
+        cells[(year, "return_mode", read.profile("return_mode"))] += 1
+        for form in read.forms():
             cells[(year, "form_of_exploitation", form)] += 1
-        for control in controls_of(answers):
+        for control in read.controls():
             cells[(year, "means_of_control", control)] += 1
     rows = [dict(year=y, dimension=d, category=c, count=n, suppressed=n < SUPPRESS_BELOW)
             for (y, d, c), n in sorted(cells.items())]
@@ -151,7 +154,7 @@ def aggregate(screenings: list[Screening]) -> list[dict]:
     # (one category per person), one hidden cell is the total minus the others.
     groups: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
-        if row["dimension"] in ("tier", "age_band", "sex", "citizenship", "country_of_exploitation", "province_of_origin"):
+        if row["dimension"] in ONE_PER_PERSON:
             groups.setdefault((row["year"], row["dimension"]), []).append(row)
     for group in groups.values():
         hidden = [r for r in group if r["suppressed"]]

@@ -145,6 +145,9 @@ def submit():
         return problem("body", "a JSON object with 'uuid', 'context' and 'answers' is required")
     if not isinstance(payload.get("context"), dict):
         return problem("context", "'context' must be an object")
+    version = payload.get("questionnaire_version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        return problem("questionnaire_version", "'questionnaire_version' must be a whole number")
     try:
         context = operations.Context.from_mapping(payload["context"])
         screening, created = operations.submit_complete(
@@ -154,6 +157,7 @@ def submit():
             answers=payload["answers"],
             language=str(payload.get("language") or "km"),
             started_at=operations.parse_time(payload.get("started_at")),
+            version=version,
         )
         db.session.commit()
     except operations.ScreeningError as exc:

@@ -1,9 +1,16 @@
 """The linkage key: a keyed hash of birth year, sex, home province and (when the screener
 records them) name initials. Two screenings of one person share it, so a supervisor can be
-warned of a possible repeat without anyone seeing who the person is."""
+warned of a possible repeat without anyone seeing who the person is.
+
+The fields are the answers of the questions the screening's questionnaire tags for the
+linkage key (roles age, sex, home_province), whatever their codes: a person screened once
+with version 1 and once with version 2 gets the same key."""
 from __future__ import annotations
 
 import unicodedata
+
+import questionnaires
+from questionnaires import meaning
 
 from ..core import crypto
 from .models import Screening
@@ -14,8 +21,13 @@ def normalise_initials(raw: str | None) -> str:
     return "".join(ch for ch in letters.upper() if ch.isalpha())
 
 
+def fields_of(screening: Screening) -> dict:
+    q = questionnaires.load(screening.questionnaire_version)
+    return meaning.linkage_fields(q, screening.answer_map())
+
+
 def birth_year(screening: Screening) -> int | None:
-    age = screening.answer_map().get("age")
+    age = fields_of(screening).get("age")
     return screening.created_at.year - age if isinstance(age, int) else None
 
 
@@ -27,9 +39,10 @@ def keys_for(sex: str | None, province: str | None, year: int | None, initials: 
 
 
 def keys_of(screening: Screening) -> list[str]:
-    answers = screening.answer_map()
-    return keys_for(answers.get("sex"), answers.get("home_province"), birth_year(screening),
-                    normalise_initials(screening.initials))
+    fields = fields_of(screening)
+    age = fields.get("age")
+    year = screening.created_at.year - age if isinstance(age, int) else None
+    return keys_for(fields.get("sex"), fields.get("home_province"), year, normalise_initials(screening.initials))
 
 
 def update(screening: Screening) -> None:

@@ -131,10 +131,14 @@ def start_screening(
     uuid: str | None = None,
     training: bool = False,
     started_at: datetime | None = None,
+    version: int | None = None,
 ) -> Screening:
-    """A consenting person: a draft screening with its case number and the consent answer."""
+    """A consenting person: a draft screening with its case number and the consent answer.
+
+    ``version``: the questionnaire that judges it (default: the current one); it stays the
+    screening's for good."""
     context = context.validated()
-    q = questionnaires.load()
+    q = questionnaires.load(version)
     now = started_at or utcnow()
     province = context.case_province
     sequence = next_case_sequence(province, now.year)
@@ -186,6 +190,34 @@ def record_decline(
         day=utcnow().date(), channel=channel, province_code=province, training=training, client_uuid=client_uuid
     ))
     db.session.flush()
+
+
+def judged_with(values: Mapping[str, Any], version: int | None) -> tuple[Questionnaire, dict[str, Any]]:
+    """The questionnaire a whole screening sent at once is judged with, and its answers.
+
+    The browser says which version it asked; a draft started on version 1 before version 2
+    came finishes on version 1. A browser from before it said so sends no version: the
+    answers are judged with the current version, or else the newest that they complete."""
+    available = questionnaires.available_versions()
+    if version is not None:
+        if version not in available:
+            raise ScreeningError("questionnaire_version", f"questionnaire version {version} does not exist")
+        candidates = [version]
+    else:
+        current = questionnaires.current_version()
+        candidates = [current] + sorted((v for v in available if v != current), reverse=True)
+    first_error: ScreeningError | None = None
+    for candidate in candidates:
+        q = questionnaires.load(candidate)
+        try:
+            canonical = questionnaires.validate_answers(q, values)
+        except AnswerError as exc:
+            first_error = first_error or ScreeningError(exc.code, str(exc))
+            continue
+        if questionnaires.next_question(q, canonical) is None:
+            return q, canonical
+        first_error = first_error or ScreeningError("answers", "questions remain unanswered")
+    raise first_error
 
 
 def questionnaire_of(screening: Screening) -> Questionnaire:
@@ -270,11 +302,13 @@ def submit_complete(
     language: str,
     started_at: datetime | None,
     channel: str = "web",
+    version: int | None = None,
 ) -> tuple[Screening, bool]:
     """A whole screening sent at once (the offline queue). Idempotent on ``uuid``.
 
     Returns (screening, created). A resend of the same uuid by the same screener returns
-    the stored screening unchanged; another screener's uuid is refused.
+    the stored screening unchanged; another screener's uuid is refused. ``version``: the
+    questionnaire the browser asked it with (see :func:`judged_with`).
     """
     uuid = _valid_uuid(uuid)
     existing = db.session.scalar(select(Screening).where(Screening.uuid == uuid))
@@ -285,15 +319,10 @@ def submit_complete(
     values = {code: entry.get("value") if isinstance(entry, Mapping) else entry for code, entry in answers.items()}
     if values.get("consent") != "yes":
         raise ScreeningError("consent", "a screening without consent is counted, not sent")
-    q = questionnaires.load()
-    try:
-        canonical = questionnaires.validate_answers(q, values)
-    except AnswerError as exc:
-        raise ScreeningError(exc.code, str(exc)) from None
-    if questionnaires.next_question(q, canonical) is not None:
-        raise ScreeningError("answers", "questions remain unanswered")
+    q, canonical = judged_with(values, version)
     screening = start_screening(
-        screener=screener, channel=channel, context=context, language=language, uuid=uuid, started_at=started_at
+        screener=screener, channel=channel, context=context, language=language, uuid=uuid, started_at=started_at,
+        version=q.version,
     )
     for code in questionnaires.effective_answers(q, canonical):
         if code == "consent":

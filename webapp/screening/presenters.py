@@ -45,9 +45,11 @@ FLAG_WORDS = {
     "internal": _l("Trafficked inside Cambodia"),
     "outflow": _l("Cambodian exploited abroad"),
     "inflow": _l("Foreigner exploited in Cambodia"),
+    "forced_labour": _l("Forced labour: made to work under a penalty"),
+    "fear_of_return": _l("Afraid to go back home"),
 }
-FLAG_ORDER = ("urgent", "minor", "incomplete", "age_unknown", "foreign_national", "smuggling_indicators",
-              "internal", "outflow", "inflow")
+FLAG_ORDER = ("urgent", "minor", "fear_of_return", "forced_labour", "incomplete", "age_unknown", "foreign_national",
+              "smuggling_indicators", "internal", "outflow", "inflow")
 CONTEXT_ERRORS = {
     "kind": _l("Choose where the screening takes place."),
     "post_code": _l("Choose a border post."),

@@ -17,7 +17,8 @@
   const lang = cfg.lang === "en" ? "en" : "km";
   const DRAFT = "scr:" + cfg.user + ":draft";
   const queue = window.screeningQueue;
-  let Q = null; // the questionnaire document from /api/questionnaire
+  let Q = null; // the questionnaire this draft is asked with
+  let LATEST = null; // the current questionnaire document from /api/questionnaire
   let draft = null;
 
   // --- the engine's rules (questionnaires/engine.py) ------------------------------------
@@ -81,6 +82,7 @@
   }
 
   function newDraft() {
+    if (LATEST) Q = LATEST; // a new screening is asked with the current version
     return {
       uuid: uuid(),
       stage: "context",
@@ -140,6 +142,11 @@
 
   function fmt(text, vars) {
     return text.replace(/%\((\w+)\)[ds]/g, (all, name) => (has(vars, name) ? String(vars[name]) : all));
+  }
+
+  // Numbers inside Khmer text in Khmer digits, like the static texts ("សំណួរទី ៣ នៃ ៤២").
+  function localDigits(text) {
+    return lang === "km" ? text.replace(/[0-9]/g, (d) => "០១២៣៤៥៦៧៨៩"[d]) : text;
   }
 
   function label(text) {
@@ -258,6 +265,9 @@
     draft.stage = "questions";
     draft.started_at = new Date().toISOString();
     draft.language = lang;
+    // The draft keeps the questionnaire it is asked with: if a new version arrives before it
+    // is finished, it still finishes on this one (the server judges it with this version).
+    draft.questionnaire = Q;
     save();
     render();
   }
@@ -316,7 +326,7 @@
     error, ...controls);
     const previous = previousQuestion(a, q.code);
     show("question",
-      h("p", { class: "progress", "aria-live": "polite" }, fmt(T.progress, { n: position, total: asked.length }) + " ",
+      h("p", { class: "progress", "aria-live": "polite" }, localDigits(fmt(T.progress, { n: position, total: asked.length })) + " ",
         h("progress", { max: asked.length, value: position })),
       form,
       h("nav", { class: "steps" },
@@ -369,6 +379,7 @@
       answers: answers,
       language: draft.language,
       started_at: draft.started_at,
+      questionnaire_version: Q.version,
     };
     queue.add("screening", body);
     localStorage.removeItem(DRAFT);
@@ -407,8 +418,9 @@
         return res.json();
       })
       .then((doc) => {
-        Q = doc;
+        LATEST = doc;
         draft = loadDraft() || newDraft();
+        Q = (draft.stage === "questions" && draft.questionnaire) || doc;
         save();
         render();
       })
