@@ -201,6 +201,25 @@ def vignettes():
 
 
 @contextmanager
+def app_with(database_url, **overrides):
+    """Another app on the test database, with its own settings; the rate limiter (one
+    extension object for every app) is put back afterwards."""
+    from webapp.extensions import db, limiter
+
+    enabled = limiter.enabled
+    app = create_app(make_config(database_url, **overrides))
+    try:
+        yield app
+    finally:
+        if limiter.enabled:  # a disabled limiter has no storage
+            limiter.reset()
+        limiter.enabled = enabled
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@contextmanager
 def serving(app):
     """``app`` served on a free 127.0.0.1 port by a threaded Werkzeug server; yields its URL."""
     from werkzeug.serving import make_server

@@ -16,7 +16,7 @@ import argon2
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.conftest import ROOT, make_config
+from tests.conftest import ROOT, app_with, make_config
 from tests.web import PASSWORD, csrf, login, make_user
 from webapp import create_app
 from webapp.audit.models import AuditEvent
@@ -31,25 +31,6 @@ def client_at(app, address):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
     return client
-
-
-@contextmanager
-def app_with(database_url, **overrides):
-    """Another app on the test database, with its own settings; the rate limiter (one
-    extension object for every app) is put back afterwards."""
-    from webapp.extensions import db, limiter
-
-    enabled = limiter.enabled
-    app = create_app(make_config(database_url, **overrides))
-    try:
-        yield app
-    finally:
-        if limiter.enabled:  # a disabled limiter has no storage
-            limiter.reset()
-        limiter.enabled = enabled
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def wait_out_the_delay(db):

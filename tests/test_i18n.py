@@ -65,13 +65,13 @@ def test_pot_is_not_stale(tmp_path):
 def test_landing_is_khmer_by_default_and_switches_to_english(client):
     page = client.get("/").get_data(as_text=True)
     assert 'lang="km"' in page
-    assert "ការពិនិត្យរកអត្តសញ្ញាណជនរងគ្រោះ" in page
+    assert "ការពិនិត្យកំណត់អត្តសញ្ញាណជនរងគ្រោះ" in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     response = client.post("/language", data={"lang": "en", "next": "/", "csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     page = client.get("/").get_data(as_text=True)
     assert 'lang="en"' in page and "Victim identification screening" in page
-    assert "ការពិនិត្យរកអត្តសញ្ញាណជនរងគ្រោះ" not in page
+    assert "ការពិនិត្យកំណត់អត្តសញ្ញាណជនរងគ្រោះ" not in page
 
 
 def test_python_strings_are_translated(app):

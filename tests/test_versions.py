@@ -10,7 +10,7 @@ import uuid as uuidlib
 from sqlalchemy import select
 
 import questionnaires
-from tests.conftest import SHARED
+from tests.conftest import SHARED, app_with
 from tests.web import answer_all, csrf, login, make_user, start_screening
 from webapp.screening import operations
 from webapp.screening.models import Screening
@@ -79,8 +79,9 @@ def test_offline_queue_sends_the_version_it_asked_and_v1_drafts_finish_on_v1(app
     assert "forced_labour" not in stored[1].flags and "forced_labour" in stored[2].flags
 
 
-def test_demo_seeds_the_version_1_examples_as_version_1_screenings(app, db):
-    out = app.test_cli_runner().invoke(args=["demo", "seed"])
+def test_demo_seeds_the_version_1_examples_as_version_1_screenings(app, db, database_url):
+    with app_with(database_url, env="development") as development, development.app_context():  # development only
+        out = development.test_cli_runner().invoke(args=["demo", "seed"])
     assert out.exit_code == 0, out.output
     seeded = db.session.scalars(select(Screening)).all()
     assert seeded and {s.questionnaire_version for s in seeded} == {1}
