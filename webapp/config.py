@@ -50,6 +50,10 @@ class Config:
     login_lock_minutes: int = 15
     secure_cookies: bool = True
     log_level: str = "INFO"
+    # Retention (``flask purge``): unfinished screenings lose their identifying fields after
+    # this long without an answer (an SMS/USSD dialogue expires after 24 hours).
+    sms_draft_hours: int = 24
+    web_draft_days: int = 3
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -86,6 +90,8 @@ class Config:
             session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", "30")),
             secure_cookies=name == "production" or env.get("SECURE_COOKIES") == "1",
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            sms_draft_hours=int(env.get("SMS_DRAFT_HOURS", "24")),
+            web_draft_days=int(env.get("WEB_DRAFT_DAYS", "3")),
         )
         if name == "development":
             config = config.with_development_defaults(instance)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..audit.operations import record
@@ -27,10 +28,17 @@ def rotate_command():
 @click.command("purge")
 @click.option("--days", default=365, show_default=True, help="age of closed cases to de-identify")
 @click.option("--session-days", default=30, show_default=True, help="age of finished SMS/USSD sessions to remove")
-def purge_command(days, session_days):
-    """Remove identifying fields of old closed cases and old SMS/USSD sessions."""
-    report = maintenance.purge(days, session_days)
-    record("purge", detail={"days": days, "session_days": session_days}, count=report.cases)
+@click.option("--draft-hours", type=int, help="idle hours of an unfinished SMS/USSD screening (SMS_DRAFT_HOURS, 24)")
+@click.option("--web-draft-days", type=int, help="idle days of an unfinished web screening (WEB_DRAFT_DAYS, 3)")
+def purge_command(days, session_days, draft_hours, web_draft_days):
+    """Remove identifying fields of old closed cases and expired unfinished screenings, and
+    old SMS/USSD sessions."""
+    config = current_app.config["APP_CONFIG"]
+    draft_hours = config.sms_draft_hours if draft_hours is None else draft_hours
+    web_draft_days = config.web_draft_days if web_draft_days is None else web_draft_days
+    report = maintenance.purge(days, session_days, draft_hours, web_draft_days)
+    record("purge", detail={"days": days, "session_days": session_days, "draft_hours": draft_hours,
+                            "web_draft_days": web_draft_days}, count=report.cases + report.drafts)
     db.session.commit()
     for line in report.lines():
         click.echo(line)

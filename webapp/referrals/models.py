@@ -75,7 +75,8 @@ class Referral(db.Model):
     # The person's answer to sharing their case with the service; None until asked.
     consent_to_share: Mapped[bool | None] = mapped_column(Boolean)
     # Why this service: distance and the services passed over, as shown to the screener.
-    match: Mapped[dict | None] = mapped_column(JSON)
+    # Identifying: distances from the person's point (cleared by ``purge``).
+    match: Mapped[dict | None] = mapped_column(JSON, info={"identifying": True})
     decline_reason: Mapped[str | None] = mapped_column(EncryptedText)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

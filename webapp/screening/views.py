@@ -178,6 +178,10 @@ def result(uuid):
 @bp.post("/<uuid>/note")
 def note(uuid):
     screening = own_or_404(uuid)
+    if screening.status != "complete":
+        # Notes belong to finished screenings only: an abandoned draft would otherwise
+        # keep them until the draft is purged (the form is on the result page).
+        abort(409)
     form = NoteForm()
     if form.validate_on_submit():
         screening.note = form.note.data.strip() or None
