@@ -11,6 +11,7 @@ import uuid as uuidlib
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 import questionnaires
 
@@ -23,12 +24,7 @@ from ..core.forms import options
 
 bp = Blueprint("screening", __name__, url_prefix="/screenings")
 
-# Which contexts each role may choose, first one preselected.
-CONTEXTS_BY_ROLE = {
-    "border": ("post", "province", "gps"),
-    "consular": ("abroad",),
-    "hotline": ("province",),
-}
+CONTEXTS_BY_ROLE = operations.CONTEXTS_BY_ROLE
 
 
 @bp.get("/")
@@ -97,10 +93,17 @@ def consent():
             screener=current_user, channel="web", context=context,
             language=presenters.lang(), uuid=form.uuid.data or None,
         )
+        db.session.commit()
     except operations.ScreeningError as exc:
+        db.session.rollback()
         flash(presenters.context_error(exc.field), "error")
-        return redirect(url_for(".start"))
-    db.session.commit()
+        return render_template("screening/start.html", form=start_form(), kinds=CONTEXTS_BY_ROLE[current_user.role]), 422
+    except IntegrityError:  # the same uuid sent twice at the same moment
+        db.session.rollback()
+        existing = operations.get_own(current_user, form.uuid.data)
+        if existing is None:
+            abort(409)
+        screening = existing
     return redirect(url_for(".resume", uuid=screening.uuid))
 
 
