@@ -24,6 +24,9 @@ class Config:
     env: str = "production"
     secret_key: str = ""
     database_url: str = ""
+    # The owner role that runs `flask db upgrade` and `flask db grant-app-role` (PostgreSQL);
+    # empty: DATABASE_URL migrates too (development, SQLite). The app never serves with it.
+    migration_database_url: str = ""
     # Keys for identifying fields (issue 7): "id:base64key,id2:key2"; the first is current.
     encryption_keys: str = ""
     # Key for keyed hashes of phone numbers and linkage keys.
@@ -71,6 +74,7 @@ class Config:
             env=name,
             secret_key=env.get("SECRET_KEY", ""),
             database_url=env.get("DATABASE_URL", ""),
+            migration_database_url=env.get("MIGRATION_DATABASE_URL", ""),
             encryption_keys=env.get("ENCRYPTION_KEYS", ""),
             hash_key=env.get("HASH_KEY", ""),
             default_locale=env.get("DEFAULT_LOCALE", "km"),
