@@ -58,13 +58,12 @@ def refused(conn, statement):
 
 def test_runtime_role_can_only_add_to_and_read_the_audit_trail(roles):
     from flask_migrate import upgrade
-    from flask_migrate.cli import db as db_cli
 
     owner_url, app_url, runtime = roles
     app = create_app(make_config(app_url, migration_database_url=owner_url))
     with app.app_context():
         upgrade()  # as the owner: the runtime role has no right to create anything
-        result = app.test_cli_runner().invoke(db_cli, ["grant-app-role", runtime])
+        result = app.test_cli_runner().invoke(args=["grant-app-role", runtime])
         assert result.exit_code == 0, result.output
 
         from webapp.audit.models import AuditEvent

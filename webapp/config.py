@@ -24,7 +24,7 @@ class Config:
     env: str = "production"
     secret_key: str = ""
     database_url: str = ""
-    # The owner role that runs `flask db upgrade` and `flask db grant-app-role` (PostgreSQL);
+    # The owner role that runs `flask db upgrade` and `flask grant-app-role` (PostgreSQL);
     # empty: DATABASE_URL migrates too (development, SQLite). The app never serves with it.
     migration_database_url: str = ""
     # Keys for identifying fields (issue 7): "id:base64key,id2:key2"; the first is current.

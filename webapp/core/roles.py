@@ -3,7 +3,7 @@
 The runtime role owns nothing. It reads and writes the tables it works with, but on the
 audit trail it may only add and read rows: no UPDATE, DELETE or TRUNCATE, and, owning no
 table, it cannot ALTER a table or disable or drop the append-only triggers either.
-``flask db grant-app-role ROLE`` (run as the owner, after every ``flask db upgrade``)
+``flask grant-app-role ROLE`` (run as the owner, after every ``flask db upgrade``)
 grants exactly this; running it again changes nothing.
 """
 from __future__ import annotations
