@@ -49,7 +49,7 @@ def identifying_columns():
 def finished(user, context, vignette="e01"):
     values = {code: {"value": value} for code, value in VIGNETTES[vignette]["answers"].items()}
     screening, _ = operations.submit_complete(screener=user, uuid=str(uuidlib.uuid4()), context=context,
-                                              answers=values, language="en", started_at=None)
+                                              answers=values, language="en", client_started_at=None)
     screening.note = f"{SECRET} note"
     screening.initials = "SK"
     linkage.update(screening)

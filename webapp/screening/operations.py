@@ -18,6 +18,7 @@ from questionnaires import AnswerError, Questionnaire
 
 from ..auth.models import User
 from ..core.geo import great_circle_km
+from ..core.inputs import clean_text
 from ..core.types import utcnow
 from ..extensions import db
 from . import linkage
@@ -62,17 +63,20 @@ class Context:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> "Context":
         def text(name: str) -> str | None:
-            value = data.get(name)
-            return str(value).strip()[:80] if value not in (None, "") else None
+            try:
+                value = clean_text(data.get(name))
+            except ValueError:
+                raise ScreeningError(name, "contains characters that are not allowed") from None
+            return value[:80] if value else None
 
         lat, lon = data.get("lat"), data.get("lon")
         try:
             lat = float(lat) if lat not in (None, "") else None
             lon = float(lon) if lon not in (None, "") else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ScreeningError("gps", "latitude and longitude must be numbers") from None
         return cls(
-            kind=str(data.get("kind") or ""),
+            kind=data.get("kind") if isinstance(data.get("kind"), str) else "",
             post_code=text("post_code"),
             province_code=text("province_code"),
             country_code=(text("country_code") or "").upper() or None,
