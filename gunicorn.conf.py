@@ -2,8 +2,11 @@
 
     gunicorn -c gunicorn.conf.py wsgi:app
 """
+import json
 import multiprocessing
 import os
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -20,6 +23,29 @@ preload_app = False  # each worker opens its own database pool
 # no user agent, no referrer.
 accesslog = "-"
 access_log_format = '{"at":"%(t)s","method":"%(m)s","path":"%(U)s","status":%(s)s,"bytes":%(B)s,"ms":%(M)s}'
+
+
+class JsonAtoms(dict):
+    """Each text atom escaped as the inside of a JSON string (quotes, backslashes, newlines
+    and every other control character), so a path such as ``/x%0a{...}`` or ``/x%5c%22``
+    can neither split a record nor forge a field. Unknown atoms are "-", as in gunicorn."""
+
+    def __init__(self, atoms):
+        super().__init__()
+        for key, value in atoms.items():
+            self[key] = json.dumps(value)[1:-1] if isinstance(value, str) else value
+
+    def __getitem__(self, key):
+        if key.startswith("{"):
+            key = key.lower()
+        return super().__getitem__(key) if key in self else "-"
+
+
+class JsonAccessLogger(Logger):
+    atoms_wrapper_class = JsonAtoms
+
+
+logger_class = JsonAccessLogger
 errorlog = "-"
 # Only the scheme (X-Forwarded-Proto) from these peers; gunicorn never rewrites the client
 # address. Behind a load balancer set TRUSTED_PROXY_HOPS=1 (the app's ProxyFix then takes

@@ -25,7 +25,22 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+_owner_engine = None
+
+
 def get_engine():
+    """The migration owner's connection (MIGRATION_DATABASE_URL) when one is configured:
+    the app's own role then owns nothing and cannot undo the audit trail's protections."""
+    global _owner_engine
+    app_config = current_app.config.get("APP_CONFIG")
+    owner_url = getattr(app_config, "migration_database_url", "")
+    if owner_url:
+        if _owner_engine is None:
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            _owner_engine = create_engine(owner_url, poolclass=NullPool)
+        return _owner_engine
     return current_app.extensions['migrate'].db.engine
 
 

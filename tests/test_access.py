@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from tests.conftest import make_config
 from tests.web import login, make_user
@@ -22,7 +22,8 @@ def walk_app(app, database_url):
 
 def url_for_rule(rule: Rule) -> str:
     url = rule.rule
-    for converter, name in [(type(c).__name__.replace("Converter", "").lower(), n) for n, c in rule._converters.items()]:
+    for converter, name in [("integer" if isinstance(c, IntegerConverter) else type(c).__name__.replace("Converter", "").lower(), n)
+                            for n, c in rule._converters.items()]:
         value = PLACEHOLDERS["int"] if converter == "integer" else ("csv" if name == "fmt" else PLACEHOLDERS["default"])
         url = url.replace(f"<{'int:' if converter == 'integer' else ''}{name}>", value).replace(f"<{name}>", value)
     return url

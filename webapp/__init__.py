@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, request, session
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Config, ConfigError
 from .core import crypto
@@ -20,6 +21,9 @@ def create_app(config: Config | None = None) -> Flask:
     logs.configure(config.log_level)
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(config.flask_settings())
+    from .core import inputs
+
+    inputs.install_converters(app)
 
     _check_locales(config)
     crypto.configure(config.encryption_keys, config.hash_key)
@@ -56,6 +60,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(figures_bp)
     app.register_blueprint(audit_bp)
     security.init_app(app)
+    inputs.init_app(app)
     from .core import errors
 
     errors.init_app(app)
@@ -80,8 +85,12 @@ def create_app(config: Config | None = None) -> Flask:
 
 def select_locale() -> str:
     config: Config = _config()
-    if getattr(current_user, "is_authenticated", False) and current_user.language in config.locales:
-        return current_user.language
+    try:
+        language = current_user.language if getattr(current_user, "is_authenticated", False) else None
+    except SQLAlchemyError:  # the database failed: the error page still needs words
+        language = None
+    if language in config.locales:
+        return language
     chosen = session.get("lang")
     if chosen in config.locales:
         return chosen

@@ -67,7 +67,7 @@ def validate_command(files: tuple[str, ...]) -> None:
 
 def register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
-    from .core.cli import keys_cli, purge_command
+    from .core.cli import grant_app_role_command, keys_cli, purge_command
     from .demo import demo_cli
     from .referrals.cli import directory_cli, referrals_cli
     from .review.cli import export_cli
@@ -80,3 +80,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(export_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(purge_command)
+    app.cli.add_command(grant_app_role_command)

@@ -24,6 +24,9 @@ class Config:
     env: str = "production"
     secret_key: str = ""
     database_url: str = ""
+    # The owner role that runs `flask db upgrade` and `flask grant-app-role` (PostgreSQL);
+    # empty: DATABASE_URL migrates too (development, SQLite). The app never serves with it.
+    migration_database_url: str = ""
     # Keys for identifying fields (issue 7): "id:base64key,id2:key2"; the first is current.
     encryption_keys: str = ""
     # Key for keyed hashes of phone numbers and linkage keys.
@@ -60,6 +63,10 @@ class Config:
     trusted_proxy_hops: int = 0
     secure_cookies: bool = True
     log_level: str = "INFO"
+    # Retention (``flask purge``): unfinished screenings lose their identifying fields after
+    # this long without an answer (an SMS/USSD dialogue expires after 24 hours).
+    sms_draft_hours: int = 24
+    web_draft_days: int = 3
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -77,6 +84,7 @@ class Config:
             env=name,
             secret_key=env.get("SECRET_KEY", ""),
             database_url=env.get("DATABASE_URL", ""),
+            migration_database_url=env.get("MIGRATION_DATABASE_URL", ""),
             encryption_keys=env.get("ENCRYPTION_KEYS", ""),
             hash_key=env.get("HASH_KEY", ""),
             default_locale=env.get("DEFAULT_LOCALE", "km"),
@@ -100,6 +108,8 @@ class Config:
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
             secure_cookies=name == "production" or env.get("SECURE_COOKIES") == "1",
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            sms_draft_hours=int(env.get("SMS_DRAFT_HOURS", "24")),
+            web_draft_days=int(env.get("WEB_DRAFT_DAYS", "3")),
         )
         if name == "development":
             config = config.with_development_defaults(instance)

@@ -55,20 +55,6 @@ def test_screener_sees_the_distance_band(app, client, db):
     assert "less than 5 km away" in page  # Poipet transit centre, a few hundred metres from the crossing
 
 
-def test_deidentify_match_leaves_nothing_about_the_place(app, client, db):
-    setup_directory(app)
-    result = screen(app, client)
-    share(client, result)
-    with app.app_context():
-        referral = database.session.scalar(select(Referral).where(Referral.need == "shelter"))
-        assert entries(referral.match)
-        operations.deidentify_match(referral)
-        database.session.commit()
-    match = stored_matches(db)[0]
-    assert entries(match) == [] and match["need"] == "shelter"
-    assert "band" not in str(match) and "name" not in str(match)
-
-
 def test_migration_coarsens_old_distances_and_fills_notified_at(app, client, db):
     setup_directory(app)
     result = screen(app, client)

@@ -172,9 +172,14 @@ def test_concurrent_case_numbers_are_distinct_and_consecutive(app, database_url,
 def test_queue_filters_by_date_channel_and_tier(app, client, db):
     submit(app, client)
     sup = supervisor(app, province_code="BMC")
-    day = "2026-11-20"  # the screening's start, as the offline queue sent it (tests.test_screening_api.payload)
+    from datetime import timedelta
+
+    from webapp.core.types import utcnow
+
+    today = utcnow().date()  # the server's clock numbers and dates a case, not the offline queue's
+    day, tomorrow = today.isoformat(), (today + timedelta(days=1)).isoformat()
     assert re.findall(r'data-case="([^"]+)"', sup.get(f"/review/?since={day}&until={day}").get_data(as_text=True))
-    assert not re.findall(r'data-case="([^"]+)"', sup.get("/review/?since=2026-11-21").get_data(as_text=True))
+    assert not re.findall(r'data-case="([^"]+)"', sup.get(f"/review/?since={tomorrow}").get_data(as_text=True))
     assert not re.findall(r'data-case="([^"]+)"', sup.get("/review/?until=2020-01-01").get_data(as_text=True))
     assert not re.findall(r'data-case="([^"]+)"', sup.get("/review/?channel=sms").get_data(as_text=True))
     assert re.findall(r'data-case="([^"]+)"', sup.get("/review/?tier=possible_victim").get_data(as_text=True))

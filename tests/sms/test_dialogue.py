@@ -241,7 +241,7 @@ def test_terminal_simulator_makes_training_screenings_and_sends_nothing(channel_
     assert "យល់ព្រម?" in result.output and "segment(s)" in result.output
     result = runner.invoke(args=["sms", "simulate", "--phone", STAFF_PHONE, "--ussd"], input="1\n25\n:quit\n")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("CON Unfinished screening KH-BMC-")
+    assert result.output.startswith("CON Unfinished screening TRN-")  # training series
     with channel_app.app_context():
         (screening,) = database.session.scalars(select(Screening)).all()
         assert screening.training is True and screening.answer_map()["U1"] == "no"
@@ -284,7 +284,7 @@ def test_browser_simulator_for_supervisors_only(channel_app):
         response = supervisor.post("/sms/simulator", data={"channel": "sms", "text": text, "csrf_token": token})
         assert response.status_code == 302
     page = supervisor.get("/sms/simulator").get_data(as_text=True)
-    assert "Never used to punish you" in page and "Case KH-BMC-" in page
+    assert "Never used to punish you" in page and "Case TRN-" in page  # training series
     response = supervisor.post("/sms/simulator", data={"channel": "ussd", "action": "dial", "csrf_token": token})
     assert response.status_code == 302
     assert "Unfinished screening" in supervisor.get("/sms/simulator").get_data(as_text=True)

@@ -39,10 +39,10 @@ def test_the_session_cookie_holds_no_transcript(channel_app):
     token = csrf(client.get("/sms/simulator").get_data(as_text=True))
     simulate(client, token, ("sms", "send", "SCREEN POIPET"), ("sms", "send", "yes"), ("ussd", "dial", ""))
     page = client.get("/sms/simulator").get_data(as_text=True)
-    assert "SCREEN POIPET" in page and "Case KH-BMC-" in page and "Unfinished screening" in page
+    assert "SCREEN POIPET" in page and "Case TRN-" in page and "Unfinished screening" in page
     cookie = read_cookie(client.get_cookie("session").value)
     assert "_user_id" in json.loads(cookie)  # the decoding works: this is the session
-    for secret in ("SCREEN", "POIPET", "KH-BMC", "Agree", "Unfinished", "sms_simulator"):
+    for secret in ("SCREEN", "POIPET", "TRN-", "Agree", "Unfinished", "sms_simulator"):
         assert secret not in cookie
     with channel_app.app_context():  # and at rest it is encrypted
         stored = database.session.execute(text("SELECT state FROM sms_simulator_transcripts")).scalar_one()

@@ -22,6 +22,15 @@ COLUMNS = (
 )
 LIST_COLUMNS = ("service_types", "accepts_sexes", "nationalities", "provinces")
 REQUIRED = ("registration_number", "name_km", "name_en", "kind", "service_types", "provinces", "lat", "lon")
+ADDRESS_MAX = 300  # as on the admin form
+
+
+def max_length(field: str) -> int | None:
+    """The longest value the column (or the form, for the unbounded address) takes."""
+    if field == "address":
+        return ADDRESS_MAX
+    column = Service.__table__.c.get(field)
+    return getattr(column.type, "length", None) if column is not None else None
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,13 @@ def parse_row(row: dict[str, str], line: int) -> tuple[dict[str, Any], list[RowE
     for field in REQUIRED:
         if not (row.get(field) or "").strip():
             bad(field, "required")
+    for field in COLUMNS:
+        raw = (row.get(field) or "").strip()
+        limit = max_length(field)
+        if "\x00" in raw:
+            bad(field, "contains a NUL character")
+        elif limit is not None and len(raw) > limit:
+            bad(field, f"longer than {limit} characters")
     values["registration_number"] = (row.get("registration_number") or "").strip()
     values["name_km"] = csvsafe.restore((row.get("name_km") or "").strip())
     values["name_en"] = csvsafe.restore((row.get("name_en") or "").strip())

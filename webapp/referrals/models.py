@@ -76,7 +76,8 @@ class Referral(db.Model):
     consent_to_share: Mapped[bool | None] = mapped_column(Boolean)
     # Why this service, as shown to the screener: the services in order, each distance only as
     # a coarse band (never precise enough to locate the person), and those passed over.
-    match: Mapped[dict | None] = mapped_column(JSON)
+    # Identifying all the same (which services were near): cleared by ``purge``.
+    match: Mapped[dict | None] = mapped_column(JSON, info={"identifying": True})
     decline_reason: Mapped[str | None] = mapped_column(EncryptedText)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # When the service was told: until then the referral does not exist for the service.

@@ -302,20 +302,6 @@ def decline(referral: Referral, reason: str, detail: str | None, actor: User) ->
     answer(referral, False, actor=actor, kind="user", reason=f"{reason}: {detail}" if detail else reason)
 
 
-def deidentify_match(referral: Referral) -> None:
-    """Strip from an ended referral's match everything that depends on where the person
-    was: the services considered, their order and distance bands. What stays is why
-    services were passed over, which the figures may use. For the purge step."""
-    if not referral.match:
-        return
-    referral.match = {
-        "need": referral.match.get("need", referral.need),
-        "excluded_reasons": sorted(item.get("reason") for item in referral.match.get("excluded") or ()),
-        "deidentified": True,
-    }
-
-
-
 def parse_service_reply(text: str | None) -> tuple[bool, int] | None:
     """'YES 123' / 'NO 123' (any case, Khmer words and digits too) -> (accept, referral id)."""
     from questionnaires import replies

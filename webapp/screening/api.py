@@ -19,7 +19,7 @@ import questionnaires
 from ..core import places
 from ..extensions import db
 from . import operations
-from .views import CONTEXTS_BY_ROLE
+from .operations import CONTEXTS_BY_ROLE
 
 bp = Blueprint("screening_api", __name__)
 
@@ -156,7 +156,7 @@ def submit():
             context=context,
             answers=payload["answers"],
             language=str(payload.get("language") or "km"),
-            started_at=operations.parse_time(payload.get("started_at")),
+            client_started_at=operations.parse_time(payload.get("started_at")),
             version=version,
         )
         db.session.commit()

@@ -41,7 +41,7 @@ class Screening(db.Model):
     post_code: Mapped[str | None] = mapped_column(String(32))
     province_code: Mapped[str | None] = mapped_column(String(3))
     country_code: Mapped[str | None] = mapped_column(String(2))
-    city: Mapped[str | None] = mapped_column(String(80))
+    city: Mapped[str | None] = mapped_column(EncryptedText)  # free text: may be an address
     gps: Mapped[str | None] = mapped_column(EncryptedText)  # "lat,lon", encrypted at rest
     note: Mapped[str | None] = mapped_column(EncryptedText)
     # The engine's result at the last change; the full explanation is recomputable from the
@@ -56,10 +56,15 @@ class Screening(db.Model):
     initials: Mapped[str | None] = mapped_column(EncryptedText)
     # Keyed hash of birth year, sex, home province (+ initials): warns of repeat screenings
     # of one person without showing who.
-    linkage_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    linkage_key: Mapped[str | None] = mapped_column(String(64), index=True, info={"identifying": True})
+    # The server's clock: case-number year and figures. The offline form's own start time is
+    # kept apart, and only when it is plausible (see operations.client_time).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    client_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When ``purge`` removed the identifying fields (core.maintenance); None while they stay.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     answers: Mapped[list["Answer"]] = relationship(
         back_populates="screening", cascade="all, delete-orphan", order_by="Answer.id"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from sqlalchemy import select
@@ -18,13 +18,26 @@ from questionnaires import AnswerError, Questionnaire
 
 from ..auth.models import User
 from ..core.geo import great_circle_km
+from ..core.inputs import clean_text
 from ..core.types import utcnow
 from ..extensions import db
 from . import linkage
 from .models import Answer, CaseCounter, DeclinedScreening, Screening
 
 ABROAD = "ABR"  # case-number province code for screenings made abroad (consular)
+TRAINING = "TRN"  # the series of training (simulator) screenings: TRN-<year>-<sequence>
 CONTEXT_KINDS = ("post", "province", "gps", "abroad")
+# Where each role screens on the web (form and offline API), first one preselected. The
+# server holds to it: a hotline operator does not screen at a border post.
+CONTEXTS_BY_ROLE = {
+    "border": ("post", "province", "gps"),
+    "consular": ("abroad",),
+    "hotline": ("province",),
+}
+# The offline form's own clock is believed only this far back (a queue kept for days
+# without signal) and ahead (a phone's clock a little fast); it never numbers a case.
+CLIENT_TIME_PAST = timedelta(days=30)
+CLIENT_TIME_AHEAD = timedelta(minutes=10)
 
 
 class ScreeningError(ValueError):
@@ -50,17 +63,20 @@ class Context:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> "Context":
         def text(name: str) -> str | None:
-            value = data.get(name)
-            return str(value).strip()[:80] if value not in (None, "") else None
+            try:
+                value = clean_text(data.get(name))
+            except ValueError:
+                raise ScreeningError(name, "contains characters that are not allowed") from None
+            return value[:80] if value else None
 
         lat, lon = data.get("lat"), data.get("lon")
         try:
             lat = float(lat) if lat not in (None, "") else None
             lon = float(lon) if lon not in (None, "") else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ScreeningError("gps", "latitude and longitude must be numbers") from None
         return cls(
-            kind=str(data.get("kind") or ""),
+            kind=data.get("kind") if isinstance(data.get("kind"), str) else "",
             post_code=text("post_code"),
             province_code=text("province_code"),
             country_code=(text("country_code") or "").upper() or None,
@@ -119,7 +135,15 @@ def next_case_sequence(province: str, year: int) -> int:
 
 
 def format_case_number(province: str, year: int, sequence: int) -> str:
+    if province == TRAINING:
+        return f"{TRAINING}-{year}-{sequence:06d}"
     return f"KH-{province}-{year}-{sequence:06d}"
+
+
+def check_context_allowed(screener: User, kind: str) -> None:
+    allowed = CONTEXTS_BY_ROLE.get(screener.role, ())
+    if kind not in allowed:
+        raise ScreeningError("context_role", f"a {screener.role} account screens only at: {', '.join(allowed) or 'nowhere'}")
 
 
 def start_screening(
@@ -131,19 +155,29 @@ def start_screening(
     uuid: str | None = None,
     training: bool = False,
     started_at: datetime | None = None,
+    client_started_at: datetime | None = None,
     version: int | None = None,
 ) -> Screening:
     """A consenting person: a draft screening with its case number and the consent answer.
 
+    ``started_at`` is the server's own time (the SMS dialogue's clock, the demo's history),
+    never a client's; the web channels may only screen where the role does
+    (``CONTEXTS_BY_ROLE``). Training screenings are numbered in their own series.
     ``version``: the questionnaire that judges it (default: the current one); it stays the
     screening's for good."""
+    if channel == "web":
+        check_context_allowed(screener, context.kind)
     context = context.validated()
     q = questionnaires.load(version)
     now = started_at or utcnow()
-    province = context.case_province
+    province = TRAINING if training else context.case_province
+    if uuid:
+        uuid = _valid_uuid(uuid)
+        if db.session.scalar(select(Screening.id).where(Screening.uuid == uuid)) is not None:
+            raise ScreeningError("uuid", "this identifier is already used")
     sequence = next_case_sequence(province, now.year)
     screening = Screening(
-        uuid=_valid_uuid(uuid) if uuid else str(uuidlib.uuid4()),
+        uuid=uuid or str(uuidlib.uuid4()),
         case_number=format_case_number(province, now.year, sequence),
         case_province=province,
         case_year=now.year,
@@ -161,6 +195,7 @@ def start_screening(
         city=context.city,
         gps=f"{context.lat:.5f},{context.lon:.5f}" if context.kind == "gps" else None,
         created_at=now,
+        client_started_at=client_time(client_started_at, now),
         flags=[],
     )
     db.session.add(screening)
@@ -300,7 +335,7 @@ def submit_complete(
     context: Context,
     answers: Mapping[str, Mapping[str, Any]],
     language: str,
-    started_at: datetime | None,
+    client_started_at: datetime | None,
     channel: str = "web",
     version: int | None = None,
 ) -> tuple[Screening, bool]:
@@ -321,14 +356,14 @@ def submit_complete(
         raise ScreeningError("consent", "a screening without consent is counted, not sent")
     q, canonical = judged_with(values, version)
     screening = start_screening(
-        screener=screener, channel=channel, context=context, language=language, uuid=uuid, started_at=started_at,
-        version=q.version,
+        screener=screener, channel=channel, context=context, language=language, uuid=uuid,
+        client_started_at=client_started_at, version=q.version,
     )
     for code in questionnaires.effective_answers(q, canonical):
         if code == "consent":
             continue
         entry = answers[code]
-        when = parse_time(entry.get("answered_at")) if isinstance(entry, Mapping) else None
+        when = client_time(parse_time(entry.get("answered_at")) if isinstance(entry, Mapping) else None, screening.created_at)
         screening.answers.append(Answer(code=code, value=str(canonical[code]), channel=channel, answered_at=when or utcnow()))
     db.session.flush()
     finish(screening)
@@ -343,13 +378,22 @@ def _valid_uuid(value: str) -> str:
 
 
 def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
+    """An ISO 8601 time with its offset, in UTC; None for anything else (also for times
+    that fall outside the calendar once moved to UTC, such as year 1 at +14:00)."""
+    if not isinstance(value, str) or len(value) > 40:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return parsed.astimezone(timezone.utc) if parsed.tzinfo else None
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else None
+
+
+def client_time(value: datetime | None, now: datetime) -> datetime | None:
+    """A client's clock reading, kept only when plausible next to the server's ``now``."""
+    if value is None or not (now - CLIENT_TIME_PAST <= value <= now + CLIENT_TIME_AHEAD):
+        return None
+    return value
 
 
 def screenings_of(user: User, limit: int = 100) -> list[Screening]:

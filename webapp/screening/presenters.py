@@ -56,6 +56,9 @@ CONTEXT_ERRORS = {
     "province_code": _l("Choose a province."),
     "gps": _l("The phone's location is not available. Choose a border post or province."),
     "country_code": _l("Choose the country you are in."),
+    "city": _l("Write the city in plain letters."),
+    "context_role": _l("Your account does not screen in this place. Choose one of the places offered."),
+    "uuid": _l("This screening was already sent from another account. Start a new screening."),
 }
 
 

@@ -11,6 +11,7 @@ import uuid as uuidlib
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 import questionnaires
 
@@ -23,12 +24,7 @@ from ..core.forms import options
 
 bp = Blueprint("screening", __name__, url_prefix="/screenings")
 
-# Which contexts each role may choose, first one preselected.
-CONTEXTS_BY_ROLE = {
-    "border": ("post", "province", "gps"),
-    "consular": ("abroad",),
-    "hotline": ("province",),
-}
+CONTEXTS_BY_ROLE = operations.CONTEXTS_BY_ROLE
 
 
 @bp.get("/")
@@ -97,10 +93,17 @@ def consent():
             screener=current_user, channel="web", context=context,
             language=presenters.lang(), uuid=form.uuid.data or None,
         )
+        db.session.commit()
     except operations.ScreeningError as exc:
+        db.session.rollback()
         flash(presenters.context_error(exc.field), "error")
-        return redirect(url_for(".start"))
-    db.session.commit()
+        return render_template("screening/start.html", form=start_form(), kinds=CONTEXTS_BY_ROLE[current_user.role]), 422
+    except IntegrityError:  # the same uuid sent twice at the same moment
+        db.session.rollback()
+        existing = operations.get_own(current_user, form.uuid.data)
+        if existing is None:
+            abort(409)
+        screening = existing
     return redirect(url_for(".resume", uuid=screening.uuid))
 
 
@@ -194,6 +197,10 @@ def result(uuid):
 @bp.post("/<uuid>/note")
 def note(uuid):
     screening = own_or_404(uuid)
+    if screening.status != "complete":
+        # Notes belong to finished screenings only: an abandoned draft would otherwise
+        # keep them until the draft is purged (the form is on the result page).
+        abort(409)
     form = NoteForm()
     if form.validate_on_submit():
         screening.note = form.note.data.strip() or None

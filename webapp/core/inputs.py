@@ -1,0 +1,77 @@
+"""Malformed input is refused as the client's mistake (400/422), never a 500.
+
+PostgreSQL cannot store NUL in text, and a lone UTF-16 surrogate (``"\\ud800"`` in JSON)
+cannot be encoded at all; JSON nested thousands deep exhausts Python's recursion; a route
+id beyond the database's integer is "integer out of range". Each is stopped at the door.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Flask, abort, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
+
+# NUL and the other C0 controls except tab, newline and carriage return; lone surrogates.
+FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+MAX_ROUTE_ID = 2**31 - 1  # PostgreSQL integer
+# The SMS/USSD dialogue takes any text and stores none of it as sent: garbage gets its
+# "not understood" reply there (tests/sms/test_fuzz.py), not a 400.
+DIALOGUE_BLUEPRINTS = ("webhooks", "simulator")
+
+
+def bad_text(value: str) -> bool:
+    return bool(FORBIDDEN.search(value))
+
+
+def clean_text(value: Any, max_length: int | None = None) -> str | None:
+    """``value`` as stripped text, or None when empty; ValueError when it holds a forbidden
+    character or is longer than ``max_length``."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if bad_text(text):
+        raise ValueError("contains characters that are not allowed")
+    if max_length is not None and len(text) > max_length:
+        raise ValueError(f"longer than {max_length} characters")
+    return text or None
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` routes match only ids the database can hold: larger ones are a 404."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ROUTE_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """JSON nested too deep for the parser is a malformed body like any other."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return json.loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+def refuse_nul() -> None:
+    """No form field or query parameter may carry NUL (PostgreSQL text cannot hold it).
+    Form data cannot carry lone surrogates: Werkzeug decodes it with replacement."""
+    if request.blueprint in DIALOGUE_BLUEPRINTS:
+        return
+    for values in (request.args, request.form):
+        for value in values.values():
+            if "\x00" in value:
+                abort(400)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul)
+
+
+def install_converters(app: Flask) -> None:
+    """Before any blueprint adds its routes: rules bind their converters when added."""
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.json = SafeJSONProvider(app)
