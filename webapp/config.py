@@ -146,11 +146,20 @@ class Config:
         if len(self.secret_key) < 32:
             raise ConfigError("SECRET_KEY must be at least 32 characters")
 
+    def engine_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        if self.database_url.startswith("sqlite"):
+            # SQLite has one writer at a time; under a burst (an offline queue of a hundred
+            # screenings arriving at once) a writer may wait longer than sqlite3's default 5 s.
+            # Waiting is better than a 500: the client would only send again.
+            options["connect_args"] = {"timeout": 30}
+        return options
+
     def flask_settings(self) -> dict[str, Any]:
         return {
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "SQLALCHEMY_ENGINE_OPTIONS": self.engine_options(),
             "TESTING": self.env == "testing",
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "BABEL_TRANSLATION_DIRECTORIES": self.translations_dir,
