@@ -71,7 +71,7 @@ class Text:
 
     km: str
     en: str
-    others: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    others: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def languages(self) -> tuple[str, ...]:
