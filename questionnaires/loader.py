@@ -5,13 +5,14 @@ one, the question, so a translator who breaks the file learns exactly where.
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 from pathlib import Path
 from typing import Any
 
 import yaml
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 
 from .budgets import BUDGETS, over_budget
 from .model import (
@@ -28,9 +29,12 @@ from .model import (
     SCORED_ELEMENTS,
     SECTIONS,
     INDICATOR_VALUES,
+    LANGUAGE_STATUSES,
+    RESULT_TIERS,
     Condition,
     Crossing,
     ForcedLabour,
+    Language,
     Option,
     Places,
     Province,
@@ -49,6 +53,11 @@ _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 # From this version on every question must carry its tags (older files may).
 TAGS_REQUIRED_FROM = 2
 TAG_KEYS = ("role", "linkage", "flag", "need", "control", "form")
+# From this version on the file carries a sentence for the person per tier.
+RESULT_SENTENCES_REQUIRED_FROM = 2
+LANGUAGE_KEYS = ("name", "status", "reviewed_by", "reviewed_on", "note")
+# Placeholders a text may hold: {name}, {0}, %(n)s, %s, %d. A translation keeps English's.
+_PLACEHOLDER = re.compile(r"\{[^{}\s]*\}|%\([^)]+\)[sdifr]|%[sdifr]")
 
 
 class DefinitionError(ValueError):
@@ -162,11 +171,13 @@ def parse(raw: Any, source: str, places: Places) -> Questionnaire:
     if match and int(match.group(1)) != version:
         raise DefinitionError(source, f"'version' is {version} but the file name says {match.group(1)}")
 
+    languages = _languages(raw.get("languages"), source)
+    langs = tuple(languages)
     scoring = _scoring(raw.get("scoring"), source)
     labels_raw = raw.get("answer_labels")
     if not isinstance(labels_raw, dict) or set(labels_raw) != set(INDICATOR_VALUES):
         raise DefinitionError(source, f"'answer_labels' must have exactly the keys {', '.join(INDICATOR_VALUES)}")
-    answer_labels = {k: _text(v, "label", source) for k, v in labels_raw.items()}
+    answer_labels = {k: _text(v, "label", source, langs=langs, where=f"answer_labels.{k}.label") for k, v in labels_raw.items()}
     answer_short = {k: _text(v, "short", source) for k, v in labels_raw.items()}
 
     questions: list[Question] = []
@@ -177,7 +188,7 @@ def parse(raw: Any, source: str, places: Places) -> Questionnaire:
         code = entry["code"]
         if code in seen:
             raise DefinitionError(source, "duplicate code", code)
-        question = _question(entry, source, seen, scoring, places, tags_required=version >= TAGS_REQUIRED_FROM)
+        question = _question(entry, source, seen, scoring, places, version >= TAGS_REQUIRED_FROM, langs)
         seen.add(code)
         questions.append(question)
 
@@ -205,11 +216,85 @@ def parse(raw: Any, source: str, places: Places) -> Questionnaire:
         places=places,
         countries=country_codes(),
         source=source,
+        languages=languages,
+        result_sentences=_result_sentences(raw.get("result_sentences"), source, langs, version),
     )
 
 
+def _languages(raw: Any, source: str) -> dict[str, Language]:
+    """The ``languages`` block: every language of the person-facing texts, with its status."""
+    if not isinstance(raw, dict) or not raw:
+        raise DefinitionError(source, "'languages' is missing: declare each language of the texts with its review status")
+    for required in LANGUAGES:
+        if required not in raw:
+            raise DefinitionError(source, f"languages.{required}: Khmer and English must be declared (every text has them)")
+    found: dict[str, Language] = {}
+    for code, entry in raw.items():
+        where = f"languages.{code}"
+        try:
+            Locale.parse(str(code), sep="-")
+        except (ValueError, TypeError, UnknownLocaleError):
+            raise DefinitionError(source, f"{where}: {code!r} is not a BCP-47 language code Babel knows") from None
+        if not isinstance(entry, dict):
+            raise DefinitionError(source, f"{where}: must be a mapping with 'name' and 'status'")
+        for key in entry:
+            if key not in LANGUAGE_KEYS:
+                raise DefinitionError(source, f"{where}.{key}: unknown key (expected {', '.join(LANGUAGE_KEYS)})")
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise DefinitionError(source, f"{where}.name: missing (the language's name in itself)")
+        status = entry.get("status")
+        if status not in LANGUAGE_STATUSES:
+            raise DefinitionError(source, f"{where}.status: {status!r} is not one of {', '.join(LANGUAGE_STATUSES)}")
+        by, on = entry.get("reviewed_by"), entry.get("reviewed_on")
+        if status == "reviewed":
+            if not isinstance(by, str) or not by.strip():
+                raise DefinitionError(source, f"{where}.reviewed_by: a reviewed language says who reviewed it")
+            on = _date(on, source, f"{where}.reviewed_on")
+        elif by is not None or on is not None:
+            raise DefinitionError(
+                source, f"{where}: status {status} has no reviewer; set status: reviewed when a native speaker has checked every text"
+            )
+        found[str(code)] = Language(
+            code=str(code), name=name.strip(), status=status, reviewed_by=by.strip() if by else None,
+            reviewed_on=on, note=str(entry.get("note") or "").strip(),
+        )
+    return found
+
+
+def _date(value: Any, source: str, where: str) -> str:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    try:
+        return datetime.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise DefinitionError(source, f"{where}: a date (YYYY-MM-DD) is needed") from None
+
+
+def _result_sentences(raw: Any, source: str, langs: tuple[str, ...], version: int) -> dict[str, Text]:
+    if raw is None and version < RESULT_SENTENCES_REQUIRED_FROM:
+        return {}
+    if not isinstance(raw, dict) or set(raw) != set(RESULT_TIERS):
+        raise DefinitionError(source, f"'result_sentences' must have exactly the tiers {', '.join(RESULT_TIERS)}")
+    return {tier: _text(raw, tier, source, langs=langs, where=f"result_sentences.{tier}") for tier in RESULT_TIERS}
+
+
+def _language_name(lang: str) -> str:
+    """English name of a language for messages: Khmer, Vietnamese, Chinese (Simplified)."""
+    try:
+        return Locale.parse(lang, sep="-").get_display_name("en") or lang
+    except (ValueError, UnknownLocaleError):
+        return lang
+
+
 def _question(
-    entry: dict, source: str, earlier: set[str], scoring: Scoring, places: Places, tags_required: bool = False
+    entry: dict,
+    source: str,
+    earlier: set[str],
+    scoring: Scoring,
+    places: Places,
+    tags_required: bool = False,
+    langs: tuple[str, ...] = LANGUAGES,
 ) -> Question:
     code = entry["code"]
 
@@ -249,11 +334,11 @@ def _question(
 
     options: tuple[Option, ...] = ()
     if qtype == "choice":
-        options = _options(entry.get("options"), source, code, "options")
+        options = _options(entry.get("options"), source, code, "options", langs)
         if not options:
             raise fail("a choice question needs 'options'")
     elif qtype in ("country", "province"):
-        options = _options(entry.get("extra") or [], source, code, "extra")
+        options = _options(entry.get("extra") or [], source, code, "extra", langs)
     elif "options" in entry:
         raise fail(f"type {qtype} takes no 'options'")
 
@@ -271,7 +356,9 @@ def _question(
         for option in options:
             if option.form is None:
                 raise fail(f"option {option.value!r}: tags.form: missing tag (a sector option needs a form of exploitation, or none)")
-    texts = {name: _text(entry, name, source, code) for name in ("text", "sms", "ussd")}
+    # The question is read by (or to) the person: every declared language. The SMS and USSD
+    # short forms and the screener's help stay Khmer and English.
+    texts = {name: _text(entry, name, source, code, langs=langs if name == "text" else None) for name in ("text", "sms", "ussd")}
     for (name, lang) in BUDGETS:
         problem = over_budget(name, lang, texts[name].get(lang))
         if problem:
@@ -448,9 +535,10 @@ def _scoring(raw: Any, source: str) -> Scoring:
     return Scoring(dict(strengths), met, partial, minor_age, frozenset(red_flags), missing_age, forced_labour)
 
 
-def _options(raw: Any, source: str, code: str, key: str) -> tuple[Option, ...]:
+def _options(raw: Any, source: str, code: str, key: str, langs: tuple[str, ...] = LANGUAGES) -> tuple[Option, ...]:
     if not isinstance(raw, list):
         raise DefinitionError(source, f"'{key}' must be a list", code)
+    _check_option_sets(raw, source, code, key, langs)
     options = []
     for item in raw:
         if not isinstance(item, dict) or "value" not in item:
@@ -466,23 +554,78 @@ def _options(raw: Any, source: str, code: str, key: str) -> tuple[Option, ...]:
                 raise DefinitionError(
                     source, f"option {value!r}: tags.form: unknown category {form!r} (expected one of {', '.join(FORMS + (NO_CATEGORY,))})", code
                 )
-        options.append(Option(value=value, label=_text(item, "label", source, code), form=form))
+        label = _text(item, "label", source, code, langs=langs, where=f"{key}[{value}].label")
+        options.append(Option(value=value, label=label, form=form))
     values = [o.value for o in options]
     if len(set(values)) != len(values):
         raise DefinitionError(source, f"duplicate value in '{key}'", code)
+    for lang in langs:
+        labels = [o.label.get(lang).casefold() for o in options]
+        for value, label in zip(values, labels):
+            if labels.count(label) > 1:
+                raise DefinitionError(
+                    source, f"{key}[{value}].label.{lang}: two options read the same in {_language_name(lang)} ({lang})", code
+                )
     return tuple(options)
 
 
-def _text(entry: Any, key: str, source: str, code: str | None = None) -> Text:
+def _check_option_sets(raw: list, source: str, code: str, key: str, langs: tuple[str, ...]) -> None:
+    """Every language offers the same options: a language labelling some options but not
+    others would show the person a shorter list than the screener's."""
+    labels = [item.get("label") if isinstance(item, dict) else None for item in raw]
+    labels = [label if isinstance(label, dict) else {} for label in labels]
+    values = [_scalar(item.get("value")) if isinstance(item, dict) else "?" for item in raw]
+    for lang in langs:
+        having = [value for value, label in zip(values, labels) if isinstance(label.get(lang), str) and label[lang].strip()]
+        if having and len(having) != len(values):
+            missing = ", ".join(repr(v) for v in values if v not in having)
+            raise DefinitionError(
+                source,
+                f"{key}: the options differ between languages: {_language_name(lang)} ({lang}) labels "
+                f"{len(having)} of {len(values)} options (missing {missing})",
+                code,
+            )
+
+
+def _text(
+    entry: Any,
+    key: str,
+    source: str,
+    code: str | None = None,
+    langs: tuple[str, ...] | None = None,
+    where: str | None = None,
+) -> Text:
+    """A text in Khmer and English and, when ``langs`` is given (a person-facing text), in
+    every declared language, with English's placeholders. ``langs=None``: a Khmer/English
+    text (SMS, USSD, help, titles), which takes no other language."""
+    where = where or key
     raw = entry.get(key) if isinstance(entry, dict) else None
     if not isinstance(raw, dict):
         raise DefinitionError(source, f"missing '{key}' texts", code)
-    for lang in LANGUAGES:
+    wanted = langs if langs is not None else LANGUAGES
+    for lang in raw:
+        if lang in wanted:
+            continue
+        if langs is None and lang not in LANGUAGES:
+            raise DefinitionError(
+                source, f"{where}.{lang}: '{key}' is a Khmer and English text (SMS, USSD, help and titles take no other language)", code
+            )
+        raise DefinitionError(source, f"{where}.{lang}: language {lang!r} is not declared in 'languages'", code)
+    for lang in wanted:
         value = raw.get(lang)
         if not isinstance(value, str) or not value.strip():
-            name = "Khmer" if lang == "km" else "English"
-            raise DefinitionError(source, f"missing {name} text in '{key}' ({key}.{lang})", code)
-    return Text(km=raw["km"].strip(), en=raw["en"].strip())
+            raise DefinitionError(source, f"missing {_language_name(lang)} text in '{key}' ({where}.{lang})", code)
+    expected = sorted(_PLACEHOLDER.findall(raw["en"]))
+    for lang in wanted:
+        found = sorted(_PLACEHOLDER.findall(raw[lang]))
+        if found != expected:
+            raise DefinitionError(
+                source,
+                f"{where}.{lang}: placeholders {', '.join(found) or 'none'} differ from English's {', '.join(expected) or 'none'}",
+                code,
+            )
+    others = {lang: raw[lang].strip() for lang in wanted if lang not in LANGUAGES}
+    return Text(km=raw["km"].strip(), en=raw["en"].strip(), others=others)
 
 
 def _str(entry: Any, key: str, source: str) -> str:

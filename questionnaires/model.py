@@ -6,7 +6,12 @@ from typing import Any, Mapping
 
 INDICATOR_VALUES = ("yes", "no", "unknown", "refused")
 CONSENT_VALUES = ("yes", "no")
+# The two languages every text of every file has: the screener's languages (the app's
+# catalogs), and the only languages of the SMS/USSD short forms, help texts and titles.
 LANGUAGES = ("km", "en")
+# Person-facing texts (a question's ``text``, option labels, answer labels, the result
+# sentences) carry every language the file declares in ``languages``.
+LANGUAGE_STATUSES = ("source", "reviewed", "draft")
 
 QUESTION_TYPES = ("consent", "indicator", "integer", "choice", "country", "province")
 SECTIONS = ("opening", "urgent", "profile", "purpose", "means", "act", "child", "smuggling")
@@ -35,15 +40,60 @@ FORMS = (
     "organ_removal",
 )
 NO_CATEGORY = "none"
+# The engine's tiers (engine.TIERS), each with a sentence for the person (``result_sentences``).
+RESULT_TIERS = ("not_screened", "likely_victim", "possible_victim", "exploited_migrant", "not_indicated")
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language the file declares (``languages``), with its review status.
+
+    ``status``: ``source`` (the wording the others are translated from), ``reviewed`` (a
+    native speaker checked every text: ``reviewed_by`` and ``reviewed_on`` say who and
+    when) or ``draft`` (nobody has; the app must say so wherever it shows the language)."""
+
+    code: str
+    name: str
+    status: str
+    reviewed_by: str | None = None
+    reviewed_on: str | None = None
+    note: str = ""
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
 
 
 @dataclass(frozen=True)
 class Text:
+    """One text in several languages. Khmer and English are always there; a person-facing
+    text also has every language the questionnaire declares (``others``)."""
+
     km: str
     en: str
+    others: Mapping[str, str] = field(default_factory=dict, hash=False)
 
-    def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.km
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return ("km", "en") + tuple(self.others)
+
+    def has(self, lang: str) -> bool:
+        return lang in ("km", "en") or lang in self.others
+
+    def get(self, lang: str, fallback: str | None = None) -> str:
+        """The text in ``lang``. When the text has no ``lang`` (a language the file does not
+        declare, or a km/en-only text such as ``sms`` or ``help``) it is the text in
+        ``fallback`` (``km`` or ``en``; the screener's language is the usual choice); without
+        a fallback, English for any language but Khmer."""
+        if lang == "km":
+            return self.km
+        if lang == "en":
+            return self.en
+        if lang in self.others:
+            return self.others[lang]
+        if fallback is not None and fallback != lang:
+            return self.get(fallback)
+        return self.en
 
 
 @dataclass(frozen=True)
@@ -114,6 +164,11 @@ class Question:
     @property
     def is_scored(self) -> bool:
         return self.is_indicator and self.element in SCORED_ELEMENTS
+
+    def text_for(self, lang: str, fallback: str | None = None) -> str:
+        """The question as the person reads or hears it, in ``lang``: see :meth:`Text.get`
+        for the fallback (the loader guarantees every declared language is there)."""
+        return self.text.get(lang, fallback)
 
     def option_values(self) -> tuple[str, ...]:
         if self.type == "indicator":
@@ -187,6 +242,10 @@ class Questionnaire:
     places: Places
     countries: frozenset[str]
     source: str = ""
+    # Declared languages, in the file's order (Khmer and English first).
+    languages: Mapping[str, Language] = field(default_factory=dict)
+    # The sentence the person reads about their result, per tier (``RESULT_TIERS``).
+    result_sentences: Mapping[str, Text] = field(default_factory=dict)
     _by_code: Mapping[str, Question] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -216,6 +275,14 @@ class Questionnaire:
 
     def weight(self, strength: str | None) -> int:
         return self.scoring.strengths.get(strength or "", 0)
+
+    def language(self, code: str) -> Language | None:
+        return self.languages.get(code)
+
+    def result_sentence(self, tier: str, lang: str, fallback: str | None = None) -> str:
+        """The sentence meant for the person about ``tier``, in ``lang`` (fallback as
+        :meth:`Text.get`)."""
+        return self.result_sentences[tier].get(lang, fallback)
 
     def describe(self) -> dict[str, Any]:
         return {"version": self.version, "questions": len(self.questions)}
