@@ -116,7 +116,7 @@ def test_database_restart_mid_run_loses_and_doubles_nothing(cluster, cluster_app
                 thread = threading.Thread(target=restarter, daemon=True)
                 thread.start()
                 runs = run_phones(PHONES, lambda i: screen_by_sms(gateway, numbers[i], cases[i % len(cases)],
-                                                                 on_delivery=counted), timeout=150)
+                                                                 on_delivery=counted), timeout=300)
                 thread.join(timeout=60)
                 worker_alive = worker.poll() is None
             finally:

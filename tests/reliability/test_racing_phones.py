@@ -19,7 +19,7 @@ def test_fifty_phones_screening_at_once(postgres_only, channel_app, make_phones,
     gateway = gateway_for(server.url)
     cases = vignettes()
 
-    runs = run_phones(PHONES, lambda i: screen_by_sms(gateway, numbers[i], cases[i % len(cases)]), timeout=150)
+    runs = run_phones(PHONES, lambda i: screen_by_sms(gateway, numbers[i], cases[i % len(cases)]), timeout=300)
 
     assert None not in runs, "a phone did not finish in time"
     assert [run.error for run in runs if run.error] == []

@@ -56,7 +56,7 @@ def test_sigkill_of_a_worker_mid_screening_loses_and_doubles_nothing(postgres_on
     thread = threading.Thread(target=killer, daemon=True)
     thread.start()
     runs = run_phones(PHONES, lambda i: screen_by_sms(gateway, numbers[i], cases[i % len(cases)], on_delivery=counted),
-                      timeout=150)
+                      timeout=300)
     thread.join(timeout=30)
 
     assert killed, "no worker was killed"
