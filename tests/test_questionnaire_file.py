@@ -9,35 +9,12 @@ import pytest
 import yaml
 
 import questionnaires as Q
+from questionnaires.budgets import gsm7_length, ucs2_units
 from questionnaires.loader import DEFINITIONS, DefinitionError, load_places, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 q = Q.load()
 RAW = yaml.safe_load((DEFINITIONS / f"v{q.version}.yaml").read_text(encoding="utf-8"))
-
-GSM7 = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
-    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXT = set("^{}\\[~]|€")
-
-
-def gsm7_length(text: str) -> int | None:
-    """Septets needed in GSM-7, or None when the text needs UCS-2."""
-    length = 0
-    for char in text:
-        if char in GSM7:
-            length += 1
-        elif char in GSM7_EXT:
-            length += 2
-        else:
-            return None
-    return length
-
-
-def ucs2_units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
 
 def question_entry(raw, code):
     return next(entry for entry in raw["questions"] if entry["code"] == code)
