@@ -38,6 +38,8 @@ def postgres_url() -> str:
     url = os.environ["TEST_DATABASE_URL"]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    # libpq opens its own sockets, which the Python-level guard (tests/netguard.py) never sees.
+    netguard.check_host(urlsplit(url).hostname)
     return url
 
 

@@ -3,7 +3,8 @@
 conftest.py installs ``guard`` for every test (autouse), so a test that would reach a real network (Twilio,
 a mistyped gateway URL, a DNS name) fails at once with ``NonLoopbackConnection`` instead of sending
 anything. Processes a test starts (gunicorn, chromium) are not covered: they are given 127.0.0.1
-addresses by the tests themselves.
+addresses by the tests themselves, and PostgreSQL's client library opens its own sockets: conftest.py
+checks TEST_DATABASE_URL's host with ``check_host`` instead.
 """
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ def is_loopback(address) -> bool:
 def _check(sock, address) -> None:
     if sock.family in (socket.AF_INET, socket.AF_INET6) and not is_loopback(address):
         raise NonLoopbackConnection(f"a test tried to connect to {address!r}; tests talk only to 127.0.0.1")
+
+
+def check_host(host: str | None) -> None:
+    """A database URL's host: none (a Unix socket), a socket directory, or loopback."""
+    if host and not host.startswith("/") and not is_loopback((host, 0)):
+        raise NonLoopbackConnection(f"TEST_DATABASE_URL points at {host!r}; tests talk only to 127.0.0.1")
 
 
 def _connect(self, address):

@@ -43,3 +43,21 @@ def test_a_real_loopback_server_is_reached():
         with socket.create_connection(server.getsockname(), timeout=5):
             conn, _ = server.accept()
             conn.close()
+
+
+@pytest.mark.parametrize("url", ["postgresql+psycopg://postgres@db.example.org/test", "postgresql://u@10.0.0.5:5432/t"])
+def test_a_database_outside_loopback_is_refused_before_connecting(monkeypatch, url):
+    from tests.conftest import postgres_url
+
+    monkeypatch.setenv("TEST_DATABASE_URL", url)
+    with pytest.raises(netguard.NonLoopbackConnection):
+        postgres_url()
+
+
+@pytest.mark.parametrize("url", ["postgresql+psycopg://postgres@127.0.0.1:5432/test", "postgresql://u@localhost/t",
+                                 "postgresql+psycopg:///test", "postgresql+psycopg://u@[::1]/t"])
+def test_a_database_on_loopback_or_a_unix_socket_is_accepted(monkeypatch, url):
+    from tests.conftest import postgres_url
+
+    monkeypatch.setenv("TEST_DATABASE_URL", url)
+    assert postgres_url().startswith("postgresql+psycopg://")
