@@ -15,8 +15,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
 
+from tests import netguard
 from webapp import create_app
 from webapp.config import Config
 
@@ -36,6 +38,8 @@ def postgres_url() -> str:
     url = os.environ["TEST_DATABASE_URL"]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    # libpq opens its own sockets, which the Python-level guard (tests/netguard.py) never sees.
+    netguard.check_host(urlsplit(url).hostname)
     return url
 
 
@@ -55,6 +59,22 @@ def database_url(request, tmp_path_factory):
         with engine.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch):
+    """Any connection outside loopback fails the test (see tests/netguard.py)."""
+    netguard.install(monkeypatch)
+
+
+@event.listens_for(Engine, "connect")
+def _fast_sqlite(dbapi_connection, _record):
+    """Test databases are thrown away: SQLite need not wait for the disk at every commit."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous = OFF")
+        cursor.execute("PRAGMA journal_mode = MEMORY")
+        cursor.close()
 
 
 TEST_KEY = Fernet.generate_key().decode()

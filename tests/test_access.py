@@ -13,11 +13,16 @@ from webapp.core import access
 PLACEHOLDERS = {"int": "999999", "default": "00000000-0000-0000-0000-000000000000", "string": "00000000-0000-0000-0000-000000000000"}
 
 
-@pytest.fixture
-def walk_app(app, database_url):
-    """The same database, with CSRF off so every request reaches the access check."""
+@pytest.fixture(scope="module")
+def walk_app(app_session, database_url):
+    """The same database, with CSRF off so every request reaches the access check (one app
+    for the module: tests that log in also ask for ``app``, which empties the tables)."""
+    from webapp.extensions import db
+
     other = create_app(make_config(database_url, extra={"WTF_CSRF_ENABLED": False}))
     yield other
+    with other.app_context():
+        db.engine.dispose()
 
 
 def url_for_rule(rule: Rule) -> str:
@@ -69,15 +74,16 @@ def walk(app, clients) -> list[str]:
     return problems
 
 
+def logged_in(walk_app, role):
+    make_user(walk_app, role, username=f"walk-{role}", national=role == "supervisor")
+    client = walk_app.test_client()
+    login(client, f"walk-{role}")
+    return client
+
+
 @pytest.fixture
-def clients(walk_app):
-    result = {None: walk_app.test_client()}
-    for role in ROLES:
-        make_user(walk_app, role, username=f"walk-{role}", national=role == "supervisor")
-        client = walk_app.test_client()
-        login(client, f"walk-{role}")
-        result[role] = client
-    return result
+def clients(app, walk_app):
+    return {None: walk_app.test_client(), **{role: logged_in(walk_app, role) for role in ROLES}}
 
 
 def test_every_endpoint_has_a_rule(walk_app):
@@ -90,13 +96,15 @@ def test_every_endpoint_with_every_role(walk_app, clients):
     assert problems == []
 
 
-def test_removing_a_rule_makes_the_walk_fail(walk_app, clients, monkeypatch):
+def test_removing_a_rule_makes_the_walk_fail(app, walk_app, monkeypatch):
     """The matrix is what the app enforces: take a rule out and the walk notices."""
+    supervisor = logged_in(walk_app, "supervisor")
+    assert supervisor.get("/figures/").status_code == 200
     monkeypatch.delitem(access.MATRIX, "figures.*")
     assert access.undeclared(r.endpoint for r in rules(walk_app)) == [
         "figures.dashboard", "figures.export_aggregate", "figures.export_screenings"]
     # Deny by default: without its rule the page is refused even to the supervisors it is for.
-    assert clients["supervisor"].get("/figures/").status_code == 403
+    assert supervisor.get("/figures/").status_code == 403
 
 
 # The product's rules, written out independently of the matrix: widening the matrix (say,

@@ -1,14 +1,11 @@
 """Accounts: log-in, throttling, sessions, forced password change, roles, admin pages, CLI."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 from sqlalchemy import select
 
-from tests.conftest import ROOT
+from tests.conftest import app_with
 from tests.web import PASSWORD, csrf, login, make_user
 from webapp.auth.models import User
 
@@ -144,13 +141,32 @@ def test_phone_numbers_are_e164_and_unique(app, client):
     assert "phone number" in response.get_data(as_text=True)
 
 
-def test_users_create_cli_prints_a_one_time_password(tmp_path):
-    env = dict(os.environ, APP_ENV="development", INSTANCE_DIR=str(tmp_path))
-    run = lambda *args: subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args],
-                                       capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
-    assert run("db", "upgrade").returncode == 0
-    out = run("users", "create", "--role", "border", "--name", "Synthetic Cli", "--phone", "012000061", "--post", "POIPET")
-    assert out.returncode == 0, out.stderr
-    assert re.search(r"one-time password: [a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}", out.stdout)
-    bad = run("users", "create", "--role", "border", "--name", "X", "--phone", "not a phone")
-    assert bad.returncode == 2 and "phone" in bad.stderr
+def test_users_create_cli_prints_a_one_time_password_that_logs_in(app, client):
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["users", "create", "--role", "border", "--name", "Synthetic Cli", "--phone", "012000061",
+                              "--post", "POIPET"])
+    assert out.exit_code == 0, out.output
+    secret = re.search(r"one-time password: ([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})", out.stdout).group(1)
+    response = login(client, "012 000 061", secret)
+    assert response.status_code == 302 and response.headers["Location"] == "/password"  # changed at first log-in
+    bad = runner.invoke(args=["users", "create", "--role", "border", "--name", "X", "--phone", "not a phone"])
+    assert bad.exit_code == 2 and "phone" in bad.stderr
+
+
+def test_passwords_are_hashed_at_full_cost_outside_tests(app, database_url):
+    """The suite hashes cheaply (webapp/auth/passwords.py); a development or production app
+    never does: argon2id with argon2-cffi's defaults, RFC 9106's low-memory profile."""
+    import argon2
+
+    from webapp.auth.passwords import TESTING_PARAMETERS
+    from webapp.extensions import db
+
+    with app_with(database_url, env="development") as development:
+        stored = {}
+        for name, some_app in (("development", development), ("testing", app)):
+            user_id = make_user(some_app, "border", username=f"hash-{name}")
+            with some_app.app_context():
+                stored[name] = argon2.extract_parameters(db.session.get(User, user_id).password_hash)
+    assert stored["development"] == argon2.profiles.RFC_9106_LOW_MEMORY
+    assert (stored["testing"].time_cost, stored["testing"].memory_cost, stored["testing"].parallelism) == tuple(
+        TESTING_PARAMETERS[k] for k in ("time_cost", "memory_cost", "parallelism"))

@@ -1,5 +1,11 @@
-"""Thousands of arbitrary bodies posted to a live session: never a 5xx, never a change,
-always a helpful reply. (SQLite only: the property is about parsing, not the database.)"""
+"""Arbitrary bodies sent to a live session: never a 5xx, never a change, always a helpful
+reply. (SQLite only: the property is about parsing, not the database.)
+
+Two layers. The parser, the one step of the dialogue whose path depends on what was typed,
+gets 2,000 bodies. The whole webhook (form decoding, the Twilio signature over the body,
+the parser, the dialogue, the stored reply) gets 400 of the same bodies: past the parser
+every unclear body takes the same branch (``Dialogue._unclear``), so more draws there
+would repeat the same path at about 25 ms of CPU each."""
 from __future__ import annotations
 
 import pytest
@@ -32,11 +38,14 @@ bodies = st.one_of(
 
 @pytest.fixture
 def live_session(channel_app, channel_client, staff, database_url):
+    """The session as it stands before any garbage arrives (asking question U2)."""
     if not database_url.startswith("sqlite"):
         pytest.skip("parsing property: run once, on SQLite")
     for body in ("SCREEN", "1", "2"):
         post_sms(channel_client, body)
-    return lambda: snapshot(channel_app)
+    before = snapshot(channel_app)
+    assert before[1] == QUESTION
+    return before
 
 
 def snapshot(app):
@@ -49,18 +58,27 @@ def snapshot(app):
         )
 
 
+@settings(max_examples=2000, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(body=bodies)
+def test_the_parser_reads_any_garbage_as_one_kind_of_reply(body):
+    question = q.question(QUESTION)
+    reply = replies.parse(body, q, question)
+    assert isinstance(reply, (replies.Answer, replies.Command, replies.OptOut, replies.Unclear))
+    if isinstance(reply, replies.Answer):
+        assert reply.value in question.option_values(), reply
+    assert replies.parse(body, q, question) == reply
+
+
 @settings(
-    max_examples=2000,
+    max_examples=400,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much, HealthCheck.too_slow],
 )
 @given(body=bodies)
-def test_garbage_never_breaks_or_changes_a_live_session(channel_client, live_session, body):
+def test_garbage_never_breaks_or_changes_a_live_session(channel_app, channel_client, live_session, body):
     assume(isinstance(replies.parse(body, q, q.question(QUESTION)), replies.Unclear))
-    before = live_session()
-    assert before[1] == QUESTION
     response, texts = post_sms(channel_client, body)
     assert response.status_code == 200
     assert texts and texts[0].startswith("សូមទោស មិនយល់ចម្លើយទេ។ សូមឆ្លើយលេខ 1 2 3 ឬ 4។")
-    assert live_session() == before
+    assert snapshot(channel_app) == live_session

@@ -1,5 +1,9 @@
 """Passwords: argon2id (argon2-cffi's defaults), rehash on log-in, one-time passwords,
-and a check of new passwords against common ones (zxcvbn)."""
+and a check of new passwords against common ones (zxcvbn).
+
+An app in the ``testing`` environment hashes with the cheapest argon2id parameters
+(``TESTING_PARAMETERS``): the suite hashes and verifies hundreds of passwords, and the
+real cost would be most of its CPU time. Development and production always use the defaults."""
 from __future__ import annotations
 
 import secrets
@@ -7,11 +11,16 @@ from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from zxcvbn import zxcvbn
 
-_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
-# Verified against when the account does not exist, so timing does not reveal usernames.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+TESTING_PARAMETERS = dict(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+# (hasher, dummy hash) by "is the app testing?". The dummy hash is verified against when the
+# account does not exist, so timing does not reveal usernames; it has its hasher's cost.
+_HASHERS = {
+    testing: (hasher, hasher.hash(secrets.token_urlsafe(16)))
+    for testing, hasher in ((False, PasswordHasher()), (True, PasswordHasher(**TESTING_PARAMETERS)))
+}  # PasswordHasher(): argon2id, RFC 9106 low-memory profile (64 MiB, 3 passes, 4 lanes)
 MIN_LENGTH = 10
 # zxcvbn's score 3: more than 10^8 guesses; its lists (common passwords, words, names,
 # keyboard patterns, dates) put "password123" or "cambodia123" far below that.
@@ -20,19 +29,24 @@ MIN_STRENGTH = 3
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
+def _hasher() -> PasswordHasher:
+    return _HASHERS[current_app.testing][0]
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify(stored_hash: str | None, password: str) -> bool:
+    hasher, dummy_hash = _HASHERS[current_app.testing]
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return hasher.verify(stored_hash or dummy_hash, password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(stored_hash: str) -> bool:
-    return _hasher.check_needs_rehash(stored_hash)
+    return _hasher().check_needs_rehash(stored_hash)
 
 
 def one_time_password() -> str:
