@@ -113,8 +113,9 @@ def test_purge_clears_every_identifying_column_of_old_cases_and_expired_drafts(c
     post_sms(sms, "SCREEN", phone="+85512000005")
     with app.app_context():
         from sms import transcripts
-        from sms.models import InboundMessage, OutboxMessage, SimulatorTranscript, SmsSession
-        from sms.outbox import enqueue
+        from sms.models import InboundMessage, SimulatorTranscript, SmsSession
+        from webapp.outbox.models import OutboxMessage
+        from webapp.outbox.operations import enqueue
 
         enqueue("+85512000006", f"{SECRET} referral text", "referral").status = "sent"
         database.session.flush()

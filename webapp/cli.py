@@ -69,6 +69,7 @@ def register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
     from .core.cli import grant_app_role_command, keys_cli, purge_command
     from .demo import demo_cli
+    from .outbox.cli import group as outbox_cli
     from .referrals.cli import directory_cli, referrals_cli
     from .review.cli import export_cli
 
@@ -78,6 +79,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(directory_cli)
     app.cli.add_command(referrals_cli)
     app.cli.add_command(export_cli)
+    app.cli.add_command(outbox_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(purge_command)
     app.cli.add_command(grant_app_role_command)

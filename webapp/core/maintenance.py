@@ -92,7 +92,8 @@ def purge(case_days: int = 365, session_days: int = 30, sms_draft_hours: int = 2
     their expiry (``sms_draft_hours`` for SMS/USSD, ``web_draft_days`` for the web form),
     and finished SMS/USSD sessions (and sent messages) older than ``session_days``.
     Answers stay, with no way back to the person, so the figures do not change."""
-    from sms.models import InboundMessage, OutboxMessage, SimulatorTranscript, SmsSession
+    from sms.models import InboundMessage, SimulatorTranscript, SmsSession
+    from webapp.outbox.models import OutboxMessage
 
     from ..referrals.models import OPEN_STATES, Referral
     from ..screening.models import Answer, Screening

@@ -13,6 +13,7 @@ from ..audit import operations as audit
 from ..auth.models import User
 from ..core.types import utcnow
 from ..extensions import db
+from ..outbox import operations as outbox
 from ..screening.models import Screening
 from . import matching
 from .models import Referral, ReferralEvent, Service
@@ -169,8 +170,6 @@ def set_consent(screening: Screening, consent: bool, actor: User) -> list[Referr
 def notify(referral: Referral, actor: User | None) -> None:
     if referral.service is None:
         return  # nothing fits: the screener and supervisors see it on the pages
-    from sms import outbox
-
     if referral.service.phone:
         outbox.enqueue(referral.service.phone, service_message(referral), "referral")
     referral.notified_at = utcnow()
@@ -233,8 +232,6 @@ def escalate(referral: Referral, why: str) -> Referral | None:
 
 
 def alert_supervisors(referral: Referral, why: str, *, offered_next: bool) -> None:
-    from sms import outbox
-
     screening = referral.screening
     province = screening.province_code or screening.case_province
     supervisors = db.session.scalars(select(User).where(
