@@ -639,3 +639,11 @@ def forget_old_inbound(now: datetime | None = None) -> int:
     now = now or utcnow()
     result = db.session.execute(delete(InboundMessage).where(InboundMessage.received_at < now - KEEP_INBOUND))
     return result.rowcount or 0
+
+
+def forget_sessions(before: datetime) -> int:
+    """Remove the dialogue sessions last used before ``before``, with the replies they gave
+    (retention: ``flask purge --session-days``). Returns the sessions removed."""
+    old_sessions = select(SmsSession.id).where(SmsSession.last_activity_at < before)
+    db.session.execute(delete(InboundMessage).where(InboundMessage.session_id.in_(old_sessions)))
+    return db.session.execute(delete(SmsSession).where(SmsSession.last_activity_at < before)).rowcount

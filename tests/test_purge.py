@@ -16,7 +16,7 @@ from tests.test_screening_api import VIGNETTES
 from tests.web import csrf, login, make_user
 from webapp.auth.models import User
 from webapp.core import crypto
-from webapp.core.maintenance import PURGED
+from webapp.screening.retention import PURGED
 from webapp.core.types import EncryptedText, utcnow
 from webapp.extensions import db as database
 from webapp.referrals.models import Referral

@@ -36,6 +36,7 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import models  # noqa: F401  (register every table with the metadata)
+    from .auth import guard
     from .core import security
     from .auth.views import bp as auth_bp
     from .admin import services as _admin_services  # noqa: F401  (routes on the admin blueprint)
@@ -59,6 +60,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(figures_bp)
     app.register_blueprint(audit_bp)
+    guard.init_app(app)
     security.init_app(app)
     inputs.init_app(app)
     from .core import errors

@@ -67,7 +67,8 @@ def validate_command(files: tuple[str, ...]) -> None:
 
 def register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
-    from .core.cli import grant_app_role_command, keys_cli, purge_command
+    from .core.cli import grant_app_role_command
+    from .maintenance import keys_cli, purge_command
     from .demo import demo_cli
     from .outbox.cli import group as outbox_cli
     from .referrals.cli import directory_cli, referrals_cli

@@ -56,7 +56,7 @@ def login():
         session.clear()  # a fresh session at every log-in
         login_user(outcome.user)
         session["lang"] = outcome.user.language
-        # The idle and absolute limits (core.security) count from here, for this very cookie.
+        # The idle and absolute limits (auth.guard) count from here, for this very cookie.
         session["login_at"] = session["seen"] = int(time.time())
         if outcome.user.must_change_password:
             return redirect(url_for("auth.change_password"))
