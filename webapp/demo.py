@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from .auth import operations as accounts
 from .auth.models import User
-from .cli import fail
+from .core.commands import fail
 from .core.types import utcnow
 from .extensions import db
 from .screening import operations as screenings
