@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..core.views import safe_next
 from ..audit.operations import record
+from ..core import crypto
 from ..extensions import db, limiter
 from . import operations, throttle
 from .forms import ChangePasswordForm, LoginForm
@@ -42,8 +43,6 @@ def login():
             address=request.remote_addr or "", policy=throttle.Policy.from_config(config),
         )
         if outcome.user is None:
-            from ..core import crypto
-
             # Which account was tried, as a keyed hash: brute force shows, the name does not.
             record("login.failed", detail={"reason": outcome.reason},
                    subject_hash=crypto.keyed_hash(form.identifier.data.strip().lower(), "login"))

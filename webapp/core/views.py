@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
@@ -69,8 +71,6 @@ def home():
 
 @bp.app_context_processor
 def template_helpers():
-    from flask_babel import get_locale
-
     return {
         "current_locale": lambda: str(get_locale() or "km"),
         "nav_endpoints": lambda: current_app.view_functions,
@@ -83,8 +83,6 @@ KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 @bp.app_template_filter("local_digits")
 def local_digits(text) -> str:
     """Numbers inside Khmer text in Khmer digits ("សំណួរទី ៣ នៃ ៤២"), as in the static texts."""
-    from flask_babel import get_locale
-
     return str(text).translate(KHMER_DIGITS) if str(get_locale() or "km") == "km" else str(text)
 
 
@@ -99,10 +97,6 @@ def service_worker():
 
 @bp.get("/manifest.webmanifest")
 def manifest():
-    from flask import jsonify
-
-    from flask_babel import gettext as _
-
     response = jsonify({
         "name": _("Victim identification screening"),
         "short_name": _("Screening"),

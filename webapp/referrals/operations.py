@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, or_, select
 
 import questionnaires
+from questionnaires import replies
 
 from ..audit import operations as audit
 from ..auth.models import User
@@ -182,7 +184,6 @@ def service_message(referral: Referral) -> str:
     screening = referral.screening
     answers = screening.answer_map()
     urgent = "URGENT " if referral.urgent else ""
-    from flask import current_app
 
     # Built from the public URL, not the request: escalations run from a cron tick.
     link = f"{current_app.config['APP_CONFIG'].public_base_url}/referrals/{referral.id}"
@@ -301,8 +302,6 @@ def decline(referral: Referral, reason: str, detail: str | None, actor: User) ->
 
 def parse_service_reply(text: str | None) -> tuple[bool, int] | None:
     """'YES 123' / 'NO 123' (any case, Khmer words and digits too) -> (accept, referral id)."""
-    from questionnaires import replies
-
     words = replies.clean(text).split()
     if len(words) < 2 or not words[-1].isdigit():
         return None

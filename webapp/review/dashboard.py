@@ -13,6 +13,7 @@ import questionnaires
 from ..audit.operations import record
 from ..core import csvsafe, places
 from ..extensions import db
+from ..referrals.presenters import SEX_WORDS, STATE_WORDS
 from ..screening.presenters import FLAG_WORDS, TIER_WORDS
 from . import charts, figures, operations
 
@@ -36,8 +37,6 @@ TITLES = {
 
 
 def label(key: str, value: str) -> str:
-    from ..referrals.presenters import SEX_WORDS, STATE_WORDS
-
     if key in ("tier", "confirmed_tier"):
         return str(TIER_WORDS.get(value, value))
     if key == "sex":
