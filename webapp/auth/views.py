@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..core.views import safe_next
+from ..core.inputs import safe_next
 from ..audit.operations import record
 from ..core import crypto
 from ..extensions import db, limiter
