@@ -28,7 +28,7 @@ from questionnaires import replies  # noqa: E402
 from sms.channels import caller_sms_reply  # noqa: E402
 from sms.dialogue import identify  # noqa: E402
 from sms.models import SmsSession  # noqa: E402
-from sms.segments import cost, fits_sms  # noqa: E402
+from webapp.outbox.segments import cost, fits_sms  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.config import Config  # noqa: E402
 from webapp.extensions import db  # noqa: E402

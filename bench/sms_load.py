@@ -148,7 +148,8 @@ def prepare(config: Config, phones: int) -> None:
 
 
 def stored_counts(config: Config) -> dict[str, int]:
-    from sms.models import InboundMessage, OutboxMessage
+    from sms.models import InboundMessage
+    from webapp.outbox.models import OutboxMessage
     from webapp.extensions import db
     from webapp.screening.models import Answer, Screening
 

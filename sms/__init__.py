@@ -1,17 +1,7 @@
-"""SMS and USSD channels: dialogue, gateway adapters, outbox.
+"""SMS and USSD channels: dialogue, webhooks, rendering, the training simulator.
 
-Only the gateway adapters import a provider SDK. The dialogue is channel-neutral and goes
-through the same engine (``questionnaires``) and services (``webapp.screening.operations``)
-as the web form.
+Outgoing messages go through the outbox (``webapp.outbox``), below every feature. The
+dialogue is channel-neutral and goes through the same engine (``questionnaires``) and
+services (``webapp.screening.operations``) as the web form. The factory
+(``webapp.create_app``) registers its blueprints, its command group and its tick.
 """
-
-
-def init_app(app) -> None:
-    """Register the SMS/USSD blueprints and CLI commands on ``app``."""
-    from .cli import outbox_cli, sms_cli
-    from .views import simulator, webhooks
-
-    app.register_blueprint(webhooks)
-    app.register_blueprint(simulator)
-    app.cli.add_command(outbox_cli)
-    app.cli.add_command(sms_cli)

@@ -12,10 +12,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from webapp.core import phones
+from webapp.extensions import db
+from webapp.referrals import directory, operations
+from webapp.referrals.models import Service
+
 from . import messages, render
 from .dialogue import ANSWER_REFERRALS, SCREEN, Caller, Dialogue, identify, open_session, phone_use
 from .models import InboundMessage
-from webapp.extensions import db
 
 
 def neutral_reply() -> str:
@@ -68,10 +72,6 @@ def sms_reply(
 def referral_answer(raw_phone: str | None, body: str | None, caller: Caller | None) -> str | None:
     """A registered service answering a referral ('YES 123'), from the service's registered
     phone or the phone of one of its staff. Answering twice changes nothing."""
-    from webapp.core import phones
-    from webapp.referrals import directory, operations
-    from webapp.referrals.models import Service
-
     service = None
     if caller is not None and caller.user.service_id:
         service = db.session.get(Service, caller.user.service_id)

@@ -1,72 +1,27 @@
-"""``flask --app wsgi outbox ...`` and ``flask --app wsgi sms ...``."""
+"""``flask --app wsgi sms ...``, and the channel's tick on each pass of ``flask outbox run``."""
 from __future__ import annotations
 
 import sys
 import uuid
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from webapp.extensions import db
+from webapp.outbox import segments
 
-from . import channels, dialogue, outbox, segments, transcripts
-from .providers import provider_for
+from . import channels, dialogue, transcripts
 
-outbox_cli = AppGroup("outbox", help="Send queued SMS and see what failed.")
 sms_cli = AppGroup("sms", help="SMS/USSD channel: reminders and the training simulator.")
 
 
 def tick() -> None:
     """Reminders for idle screenings, expiry of old ones, old MessageSids and idle simulator
-    transcripts forgotten; commits."""
+    transcripts forgotten (the outbox worker commits)."""
     dialogue.send_reminders()
     dialogue.expire_stale()
     dialogue.forget_old_inbound()
     transcripts.forget_idle()
-    db.session.commit()
-
-
-@outbox_cli.command("run")
-@click.option("--once", is_flag=True, help="One pass and exit (for a cron tick).")
-@click.option("--interval", default=5.0, show_default=True, help="Seconds between passes when idle.")
-@click.option("--limit", default=50, show_default=True, help="Messages per pass.")
-def run_command(once: bool, interval: float, limit: int) -> None:
-    """Send due messages through SMS_PROVIDER, retrying on temporary errors."""
-    provider = provider_for(current_app.config["APP_CONFIG"])
-    if once:
-        tick()
-        result = outbox.run_once(provider, limit=limit)
-        click.echo(f"claimed {result.claimed}, sent {result.sent}, retrying {result.retrying}, failed {result.failed}")
-        return
-    click.echo(f"outbox worker running with provider {provider.name}; Ctrl-C stops it")
-    try:
-        outbox.run_forever(provider, interval=interval, tick=tick)
-    except KeyboardInterrupt:
-        click.echo("stopped")
-
-
-@outbox_cli.command("status")
-def status_command() -> None:
-    """Messages by status, and the latest failures (never the number or the text)."""
-    counts = outbox.counts()
-    click.echo(" ".join(f"{status}={counts[status]}" for status in sorted(counts)) or "empty")
-    for message in outbox.failed():
-        click.echo(
-            f"failed #{message.id} {message.purpose} attempts={message.attempts} "
-            f"created={message.created_at:%Y-%m-%d %H:%M} error={message.error or '-'}"
-        )
-
-
-@outbox_cli.command("retry")
-@click.argument("message_id", type=int)
-def retry_command(message_id: int) -> None:
-    """Queue failed message MESSAGE_ID again."""
-    if not outbox.retry(message_id):
-        click.echo(f"error: message {message_id} is not a failed message", err=True)
-        sys.exit(2)
-    db.session.commit()
-    click.echo(f"message {message_id} queued again")
 
 
 @sms_cli.command("remind")

@@ -22,12 +22,14 @@ from webapp.auth.operations import find_by_phone
 from webapp.core import crypto, phones
 from webapp.core.types import utcnow
 from webapp.extensions import db
+from webapp.outbox import operations as outbox
 from webapp.referrals import operations as referral_ops
 from webapp.referrals.models import Referral
 from webapp.screening import operations as screening_ops
 from webapp.screening.models import Screening
 from webapp.screening.operations import Context, ScreeningError
 
+from . import messages
 from .models import InboundMessage, SmsSession
 from .render import Say
 
@@ -598,8 +600,6 @@ def _user_contexts(user: User) -> list[dict | None]:
 
 def send_reminders(now: datetime | None = None) -> int:
     """Queue one reminder per SMS screening idle for 30 minutes (and not yet expired)."""
-    from . import messages, outbox
-
     now = now or utcnow()
     sessions = db.session.scalars(
         select(SmsSession)
@@ -639,3 +639,11 @@ def forget_old_inbound(now: datetime | None = None) -> int:
     now = now or utcnow()
     result = db.session.execute(delete(InboundMessage).where(InboundMessage.received_at < now - KEEP_INBOUND))
     return result.rowcount or 0
+
+
+def forget_sessions(before: datetime) -> int:
+    """Remove the dialogue sessions last used before ``before``, with the replies they gave
+    (retention: ``flask purge --session-days``). Returns the sessions removed."""
+    old_sessions = select(SmsSession.id).where(SmsSession.last_activity_at < before)
+    db.session.execute(delete(InboundMessage).where(InboundMessage.session_id.in_(old_sessions)))
+    return db.session.execute(delete(SmsSession).where(SmsSession.last_activity_at < before)).rowcount

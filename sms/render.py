@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from questionnaires import Question, Questionnaire, replies
+from webapp.outbox.segments import fits_sms, fits_ussd, is_gsm7
 
 from . import messages
-from .segments import fits_sms, fits_ussd, is_gsm7
 
 log = logging.getLogger("sms.render")
 

@@ -28,8 +28,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 from webapp.config import Config
 from webapp.core import crypto
 from webapp.extensions import csrf, db, limiter
+from webapp.outbox import operations as outbox
+from webapp.outbox import segments
 
-from . import channels, outbox, segments, transcripts
+from . import channels, transcripts
 from .dialogue import simulator_caller
 
 webhooks = Blueprint("webhooks", __name__)

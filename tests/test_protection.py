@@ -18,7 +18,8 @@ from tests.test_screening_api import payload, post, token
 from tests.web import csrf, login, make_user
 from webapp import create_app
 from webapp.audit.models import AuditEvent, AuditImmutable
-from webapp.core import crypto, maintenance
+from webapp.core import crypto
+from webapp.core import keys
 from webapp.core.types import utcnow
 from webapp.extensions import db as database
 from webapp.review import figures
@@ -75,15 +76,15 @@ def test_key_rotation_keeps_everything_readable(app, client, db, database_url):
     rotated = create_app(make_config(database_url, encryption_keys=f"t2:{new_key},t1:{TEST_KEY}"))
     try:
         with rotated.app_context():
-            changed = maintenance.rotate_keys()
+            changed = keys.rotate_keys()
             database.session.commit()
             assert changed["screenings.note"] == 1 and changed["users.phone"] >= 1
-            assert maintenance.rotate_keys()["screenings.note"] == 0  # nothing left on the old key
+            assert keys.rotate_keys()["screenings.note"] == 0  # nothing left on the old key
         only_new = create_app(make_config(database_url, encryption_keys=f"t2:{new_key}"))
         with only_new.app_context():
             screening = database.session.scalar(select(Screening))
             assert screening.note == NOTE
-            for table, column in maintenance.encrypted_columns():
+            for table, column in keys.encrypted_columns():
                 raw = database.session.execute(text(f'SELECT "{column.name}" FROM "{table.name}" WHERE "{column.name}" IS NOT NULL')).scalars().all()
                 assert all(value.startswith("t2:") for value in raw), f"{table.name}.{column.name}"
     finally:

@@ -16,7 +16,7 @@ from tests.test_screening_api import VIGNETTES
 from tests.web import csrf, login, make_user
 from webapp.auth.models import User
 from webapp.core import crypto
-from webapp.core.maintenance import PURGED
+from webapp.screening.retention import PURGED
 from webapp.core.types import EncryptedText, utcnow
 from webapp.extensions import db as database
 from webapp.referrals.models import Referral
@@ -113,8 +113,9 @@ def test_purge_clears_every_identifying_column_of_old_cases_and_expired_drafts(c
     post_sms(sms, "SCREEN", phone="+85512000005")
     with app.app_context():
         from sms import transcripts
-        from sms.models import InboundMessage, OutboxMessage, SimulatorTranscript, SmsSession
-        from sms.outbox import enqueue
+        from sms.models import InboundMessage, SimulatorTranscript, SmsSession
+        from webapp.outbox.models import OutboxMessage
+        from webapp.outbox.operations import enqueue
 
         enqueue("+85512000006", f"{SECRET} referral text", "referral").status = "sent"
         database.session.flush()

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Config, ConfigError
-from .core import crypto
+from .core import crypto, errors, inputs, logs, security
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -16,13 +17,9 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
-    from .core import logs
-
     logs.configure(config.log_level)
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(config.flask_settings())
-    from .core import inputs
-
     inputs.install_converters(app)
 
     _check_locales(config)
@@ -35,52 +32,62 @@ def create_app(config: Config | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import models  # noqa: F401  (register every table with the metadata)
-    from .core import security
-    from .auth.views import bp as auth_bp
-    from .admin import services as _admin_services  # noqa: F401  (routes on the admin blueprint)
-    from .admin.views import bp as admin_bp
-    from .audit.views import bp as audit_bp
-    from .core.health import bp as health_bp
-    from .core.views import bp as core_bp
-    from .referrals.views import bp as referrals_bp
-    from .review.dashboard import bp as figures_bp
-    from .review.views import bp as review_bp
-    from .screening.api import bp as screening_api_bp
-    from .screening.views import bp as screening_bp
-
-    app.register_blueprint(core_bp)
-    app.register_blueprint(health_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(screening_bp)
-    app.register_blueprint(screening_api_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(referrals_bp)
-    app.register_blueprint(review_bp)
-    app.register_blueprint(figures_bp)
-    app.register_blueprint(audit_bp)
+    _register_features(app)
     security.init_app(app)
     inputs.init_app(app)
-    from .core import errors
-
     errors.init_app(app)
-
-    import sms
-
-    sms.init_app(app)
-
-    from .cli import register_cli
-
-    register_cli(app)
     if config.trusted_proxy_hops:
         # Behind a load balancer the TCP peer is the balancer: the client's address (and
         # the scheme) come from the last ``hops`` X-Forwarded-For/-Proto entries, which only
         # the trusted proxies wrote. Every limit keyed on request.remote_addr (log-in
         # throttle, SMS/USSD fallback, USSD_ALLOWED_IPS) then sees the real client.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxy_hops, x_proto=config.trusted_proxy_hops)
     return app
+
+
+def _register_features(app: Flask) -> None:
+    """Every blueprint and every command-line group, in one place, and the log-in guard.
+
+    Imported here rather than at the top: the features and the SMS channel import
+    ``webapp.*`` submodules, so importing them while this package initialises would be a
+    cycle (the flaskr pattern: the factory imports the blueprints)."""
+    from sms import cli as sms_commands
+    from sms import views as sms_views
+
+    from . import maintenance, models  # noqa: F401  (models: register every table with the metadata)
+    from .admin import services as _admin_services  # noqa: F401  (adds its routes to the admin blueprint)
+    from .admin import views as admin_views
+    from .audit import views as audit_views
+    from .auth import guard
+    from .auth import cli as auth_cli
+    from .auth import views as auth_views
+    from .core import cli as core_cli
+    from .core import health
+    from .core import views as core_views
+    from .demo import demo_cli
+    from .outbox import cli as outbox_commands
+    from .referrals import cli as referrals_cli
+    from .referrals import views as referrals_views
+    from .review import cli as review_cli
+    from .review import dashboard
+    from .review import views as review_views
+    from .screening import api as screening_api
+    from .screening import cli as screening_cli
+    from .screening import views as screening_views
+
+    for blueprint in (
+        core_views.bp, health.bp, auth_views.bp, screening_views.bp, screening_api.bp, admin_views.bp,
+        referrals_views.bp, review_views.bp, dashboard.bp, audit_views.bp, sms_views.webhooks, sms_views.simulator,
+    ):
+        app.register_blueprint(blueprint)
+    for command in (
+        screening_cli.screening_cli, auth_cli.users_cli, demo_cli, referrals_cli.directory_cli,
+        referrals_cli.referrals_cli, review_cli.export_cli, outbox_commands.group, sms_commands.sms_cli,
+        maintenance.keys_cli, maintenance.purge_command, core_cli.grant_app_role_command,
+    ):
+        app.cli.add_command(command)
+    outbox_commands.add_tick(app, sms_commands.tick)  # reminders and expiry on each pass of the worker
+    guard.init_app(app)
 
 
 def select_locale() -> str:
@@ -98,8 +105,6 @@ def select_locale() -> str:
 
 
 def _config() -> Config:
-    from flask import current_app
-
     return current_app.config["APP_CONFIG"]
 
 

@@ -5,6 +5,7 @@ default encryption key, no silent SQLite.
 """
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from dataclasses import asdict, dataclass, field, replace
@@ -197,8 +198,6 @@ def _instance_secret(path: Path, fernet: bool = False) -> str:
     if path.exists():
         return path.read_text().strip()
     if fernet:
-        import base64
-
         value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
     else:
         value = secrets.token_urlsafe(48)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -16,9 +17,11 @@ from sqlalchemy import select
 
 from .auth import operations as accounts
 from .auth.models import User
-from .cli import fail
+from .core.commands import fail
 from .core.types import utcnow
 from .extensions import db
+from .referrals import directory
+from .referrals.models import Service
 from .screening import operations as screenings
 
 demo_cli = AppGroup("demo", help="Synthetic demo data.")
@@ -62,9 +65,6 @@ DEMO_SERVICES = [
 
 
 def seed_services() -> dict[str, int]:
-    from .referrals import directory
-    from .referrals.models import Service
-
     ids = {}
     for n, (number, name_en, name_km, kind, types, sexes, (age_min, age_max), nations, provinces, (lat, lon), places) in enumerate(DEMO_SERVICES, start=1):
         service = db.session.scalar(select(Service).where(Service.registration_number == number))
@@ -114,8 +114,6 @@ def seed_command():
 
     Development only: the demo accounts (an administrator and a national supervisor among
     them) share a password printed in the README."""
-    from pathlib import Path
-
     env = current_app.config["APP_CONFIG"].env
     if env != "development":
         fail(f"demo seed runs only with APP_ENV=development (this is {env}): its accounts share a published password")

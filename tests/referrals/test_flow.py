@@ -13,7 +13,7 @@ from webapp.demo import seed_services
 from webapp.extensions import db as database
 from webapp.referrals import operations
 from webapp.referrals.models import Referral, ReferralEvent
-from sms.models import OutboxMessage
+from webapp.outbox.models import OutboxMessage
 
 
 def setup_directory(app):

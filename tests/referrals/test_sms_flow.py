@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from sms import outbox
-from sms.providers import provider_for
+from webapp.outbox import operations as outbox
+from webapp.outbox.providers import provider_for
 from tests.referrals.test_flow import screen, setup_directory, share
 from tests.sms.conftest import channel_app, post_sms  # noqa: F401  (fixture)
 from webapp.core.types import utcnow

@@ -24,9 +24,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from sms import outbox
-from sms.models import OutboxMessage
-from sms.providers import provider_for
+from webapp.outbox import operations as outbox
+from webapp.outbox.models import OutboxMessage
+from webapp.outbox.providers import provider_for
 from tests.reliability.conftest import channel_config, gateway_for, staff_phone
 from tests.reliability.counts import actual_counts, expected_counts, mismatches, statuses
 from tests.reliability.harness import (ROOT, Gunicorn, PostgresUnavailable, ThrowawayPostgres, app_environment,

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 import questionnaires as Q
 from questionnaires import replies
 from sms import render
-from sms.models import InboundMessage, OutboxMessage, SmsSession
+from sms.models import InboundMessage, SmsSession
+from webapp.outbox.models import OutboxMessage
 from webapp.screening.models import Answer, DeclinedScreening, Screening
 
 q = Q.load()

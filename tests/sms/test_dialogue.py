@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from sms import dialogue
-from sms.models import OutboxMessage, SmsSession
+from sms.models import SmsSession
+from webapp.outbox.models import OutboxMessage
 from tests.sms.conftest import STAFF_PHONE, make_staff, post_sms
 from tests.sms.helpers import CASE_NUMBER, asked_in_sms, stored_counts
 from webapp.core.types import utcnow

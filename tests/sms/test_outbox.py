@@ -13,9 +13,9 @@ from urllib.parse import parse_qs
 import pytest
 from sqlalchemy import select
 
-from sms import outbox
-from sms.models import OutboxMessage
-from sms.providers import SendError, provider_for
+from webapp.outbox import operations as outbox
+from webapp.outbox.models import OutboxMessage
+from webapp.outbox.providers import SendError, provider_for
 from tests.sms.conftest import ACCOUNT_SID, sign
 from webapp.core.types import utcnow
 from webapp.extensions import db as database

@@ -8,7 +8,7 @@ import questionnaires as Q
 from sms import messages, render
 from sms.channels import neutral_reply
 from sms.render import Say
-from sms.segments import cost, fits_sms, fits_ussd, is_gsm7
+from webapp.outbox.segments import cost, fits_sms, fits_ussd, is_gsm7
 
 q = Q.load()
 LANGUAGES = ("km", "en")

@@ -11,9 +11,10 @@ from sqlalchemy import select, update
 
 import questionnaires as Q
 from sms import dialogue, render
-from sms.models import OutboxMessage, SmsSession
+from sms.models import SmsSession
+from webapp.outbox.models import OutboxMessage
 from sms.render import Say
-from sms.segments import fits_sms, fits_ussd, is_gsm7
+from webapp.outbox.segments import fits_sms, fits_ussd, is_gsm7
 from tests.referrals.test_flow import setup_directory
 from tests.sms.conftest import make_staff, post_sms, post_ussd
 from tests.sms.helpers import CASE_NUMBER, asked_in_sms, asked_in_ussd, keypad_reply, khmer_reply

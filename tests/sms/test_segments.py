@@ -1,7 +1,7 @@
 """Segment counting: GSM-7 with its extension table, UCS-2 with surrogate pairs."""
 from __future__ import annotations
 
-from sms.segments import cost, fits_sms, fits_ussd, segments
+from webapp.outbox.segments import cost, fits_sms, fits_ussd, segments
 
 
 def test_gsm7_single_and_multipart():

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from sms.models import InboundMessage, SmsSession
-from sms.segments import fits_sms
+from webapp.outbox.segments import fits_sms
 from tests.sms.conftest import (
     ACCOUNT_SID,
     PUBLIC_BASE,

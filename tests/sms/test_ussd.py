@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from sms.models import SmsSession
-from sms.segments import fits_ussd
+from webapp.outbox.segments import fits_ussd
 from tests.sms.conftest import STRANGER_PHONE, post_sms, post_ussd
 from tests.sms.helpers import CASE_NUMBER, asked_in_sms, asked_in_ussd, keypad_reply, khmer_reply, stored_counts
 from webapp.extensions import db as database

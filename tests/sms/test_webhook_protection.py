@@ -10,7 +10,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from sms.models import OutboxMessage
+from webapp.outbox.models import OutboxMessage
 from tests.conftest import make_config
 from tests.sms.conftest import (
     ACCOUNT_SID,

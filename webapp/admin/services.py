@@ -11,7 +11,7 @@ from ..extensions import db
 from ..referrals import directory
 from ..referrals.models import Service
 from .forms import ServiceForm, ServiceImportForm
-from .views import bp
+from .blueprint import bp
 
 
 @bp.url_value_preprocessor

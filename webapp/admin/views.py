@@ -1,7 +1,7 @@
 """Administrators manage staff accounts (they do not read case content)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,8 +13,8 @@ from ..core import phones, places
 from ..audit.operations import record
 from ..extensions import db
 from ..core.forms import options
+from .blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def user_form(**kwargs) -> UserForm:

@@ -7,8 +7,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..core.views import safe_next
+from ..core.inputs import safe_next
 from ..audit.operations import record
+from ..core import crypto
 from ..extensions import db, limiter
 from . import operations, throttle
 from .forms import ChangePasswordForm, LoginForm
@@ -42,8 +43,6 @@ def login():
             address=request.remote_addr or "", policy=throttle.Policy.from_config(config),
         )
         if outcome.user is None:
-            from ..core import crypto
-
             # Which account was tried, as a keyed hash: brute force shows, the name does not.
             record("login.failed", detail={"reason": outcome.reason},
                    subject_hash=crypto.keyed_hash(form.identifier.data.strip().lower(), "login"))
@@ -56,7 +55,7 @@ def login():
         session.clear()  # a fresh session at every log-in
         login_user(outcome.user)
         session["lang"] = outcome.user.language
-        # The idle and absolute limits (core.security) count from here, for this very cookie.
+        # The idle and absolute limits (auth.guard) count from here, for this very cookie.
         session["login_at"] = session["seen"] = int(time.time())
         if outcome.user.must_change_password:
             return redirect(url_for("auth.change_password"))

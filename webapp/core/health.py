@@ -18,6 +18,7 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     """Readiness: the database answers and every migration has been applied."""
+    # Lazy: Alembic's script machinery is loaded only by this probe, not by every worker.
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
@@ -75,3 +76,20 @@ def install_converters(app: Flask) -> None:
     """Before any blueprint adds its routes: rules bind their converters when added."""
     app.url_map.converters["int"] = BoundedIntConverter
     app.json = SafeJSONProvider(app)
+
+
+# Browsers drop tabs and newlines anywhere in a URL and spaces and control characters at its
+# ends, and read a backslash as a slash: "/\t/evil.example" and "/\\evil.example" lead to
+# another host. None of them belongs in a path of ours, so a target holding one is refused.
+_WHITESPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, else None: never a redirect to another host."""
+    if not target or _WHITESPACE_OR_CONTROL.search(target):
+        return None
+    target = target.replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -1,13 +1,13 @@
 """Public pages: the landing page and the language switch."""
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
-
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
+from .inputs import safe_next
 
 bp = Blueprint("core", __name__)
 
@@ -31,23 +31,6 @@ def set_language():
     return redirect(safe_next(request.form.get("next")) or url_for("core.landing"))
 
 
-# Browsers drop tabs and newlines anywhere in a URL and spaces and control characters at its
-# ends, and read a backslash as a slash: "/\t/evil.example" and "/\\evil.example" lead to
-# another host. None of them belongs in a path of ours, so a target holding one is refused.
-_WHITESPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` when it is a path on this site, else None: never a redirect to another host."""
-    if not target or _WHITESPACE_OR_CONTROL.search(target):
-        return None
-    target = target.replace("\\", "/")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 # Where each role lands after log-in; features register their endpoint here when they exist.
 HOME_BY_ROLE = {
     "border": "screening.mine",
@@ -69,8 +52,6 @@ def home():
 
 @bp.app_context_processor
 def template_helpers():
-    from flask_babel import get_locale
-
     return {
         "current_locale": lambda: str(get_locale() or "km"),
         "nav_endpoints": lambda: current_app.view_functions,
@@ -83,8 +64,6 @@ KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 @bp.app_template_filter("local_digits")
 def local_digits(text) -> str:
     """Numbers inside Khmer text in Khmer digits ("សំណួរទី ៣ នៃ ៤២"), as in the static texts."""
-    from flask_babel import get_locale
-
     return str(text).translate(KHMER_DIGITS) if str(get_locale() or "km") == "km" else str(text)
 
 
@@ -99,10 +78,6 @@ def service_worker():
 
 @bp.get("/manifest.webmanifest")
 def manifest():
-    from flask import jsonify
-
-    from flask_babel import gettext as _
-
     response = jsonify({
         "name": _("Victim identification screening"),
         "short_name": _("Screening"),

@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..cli import fail
+from ..core.commands import fail
 from ..extensions import db
 from . import directory, matching, operations
 from .models import Service

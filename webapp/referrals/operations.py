@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, or_, select
 
 import questionnaires
+from questionnaires import replies
 
 from ..audit import operations as audit
 from ..auth.models import User
 from ..core.types import utcnow
 from ..extensions import db
+from ..outbox import operations as outbox
 from ..screening.models import Screening
 from . import matching
 from .models import Referral, ReferralEvent, Service
@@ -169,8 +172,6 @@ def set_consent(screening: Screening, consent: bool, actor: User) -> list[Referr
 def notify(referral: Referral, actor: User | None) -> None:
     if referral.service is None:
         return  # nothing fits: the screener and supervisors see it on the pages
-    from sms import outbox
-
     if referral.service.phone:
         outbox.enqueue(referral.service.phone, service_message(referral), "referral")
     referral.notified_at = utcnow()
@@ -183,7 +184,6 @@ def service_message(referral: Referral) -> str:
     screening = referral.screening
     answers = screening.answer_map()
     urgent = "URGENT " if referral.urgent else ""
-    from flask import current_app
 
     # Built from the public URL, not the request: escalations run from a cron tick.
     link = f"{current_app.config['APP_CONFIG'].public_base_url}/referrals/{referral.id}"
@@ -233,8 +233,6 @@ def escalate(referral: Referral, why: str) -> Referral | None:
 
 
 def alert_supervisors(referral: Referral, why: str, *, offered_next: bool) -> None:
-    from sms import outbox
-
     screening = referral.screening
     province = screening.province_code or screening.case_province
     supervisors = db.session.scalars(select(User).where(
@@ -304,8 +302,6 @@ def decline(referral: Referral, reason: str, detail: str | None, actor: User) ->
 
 def parse_service_reply(text: str | None) -> tuple[bool, int] | None:
     """'YES 123' / 'NO 123' (any case, Khmer words and digits too) -> (accept, referral id)."""
-    from questionnaires import replies
-
     words = replies.clean(text).split()
     if len(words) < 2 or not words[-1].isdigit():
         return None

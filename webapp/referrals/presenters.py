@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ..screening.presenters import FLAG_WORDS, TIER_WORDS
+
 NEED_WORDS = {
     "shelter": _l("Shelter"),
     "transit_centre": _l("Transit centre"),
@@ -43,7 +45,5 @@ SEX_WORDS = {"female": _l("female"), "male": _l("male"), "other": _l("other"), "
 
 
 def words() -> dict:
-    from ..screening.presenters import FLAG_WORDS, TIER_WORDS
-
     return {"need_words": NEED_WORDS, "state_words": STATE_WORDS, "refusal_words": REFUSAL_WORDS,
             "sex_words": SEX_WORDS, "band_words": BAND_WORDS, "tier_words": TIER_WORDS, "flag_words": FLAG_WORDS}

@@ -11,6 +11,7 @@ from ..screening import operations as screenings
 from . import operations
 from .forms import AnswerForm, DeclineForm
 from .models import Referral
+from .presenters import words
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
@@ -97,6 +98,4 @@ def confirm(uuid, referral_id: int):
 
 @bp.app_context_processor
 def referral_words():
-    from .presenters import words
-
     return words()

@@ -8,7 +8,6 @@ from sqlalchemy import true
 from ..audit.operations import record
 from ..extensions import db
 from . import figures
-from .dashboard import render_aggregate
 
 export_cli = AppGroup("export", help="Exports for sharing.")
 
@@ -20,4 +19,4 @@ def aggregate_command(fmt):
     rows = figures.aggregate(figures.screenings_in(true()))
     record("export.aggregate", detail={"format": fmt, "via": "cli"}, count=len(rows))
     db.session.commit()
-    click.echo(render_aggregate(rows, fmt), nl=False)
+    click.echo(figures.render_aggregate(rows, fmt), nl=False)

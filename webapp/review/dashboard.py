@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import json
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -13,6 +12,7 @@ import questionnaires
 from ..audit.operations import record
 from ..core import csvsafe, places
 from ..extensions import db
+from ..referrals.presenters import SEX_WORDS, STATE_WORDS
 from ..screening.presenters import FLAG_WORDS, TIER_WORDS
 from . import charts, figures, operations
 
@@ -36,8 +36,6 @@ TITLES = {
 
 
 def label(key: str, value: str) -> str:
-    from ..referrals.presenters import SEX_WORDS, STATE_WORDS
-
     if key in ("tier", "confirmed_tier"):
         return str(TIER_WORDS.get(value, value))
     if key == "sex":
@@ -106,19 +104,7 @@ def export_aggregate(fmt: str):
     rows = figures.aggregate(figures.screenings_in(operations.scope_clause(current_user)))
     record("export.aggregate", user=current_user, count=len(rows), detail={"format": fmt})
     db.session.commit()
-    return download(render_aggregate(rows, fmt), f"aggregate.{fmt}", "text/csv" if fmt == "csv" else "application/json")
-
-
-def render_aggregate(rows: list[dict], fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps({"suppressed_below": figures.SUPPRESS_BELOW, "rows": rows}, indent=1)
-    out = io.StringIO()
-    writer = csvsafe.dict_writer(out, fieldnames=figures.AGGREGATE_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "count": "<11" if row["suppressed"] else row["count"],
-                         "suppressed": "yes" if row["suppressed"] else "no"})
-    return out.getvalue()
+    return download(figures.render_aggregate(rows, fmt), f"aggregate.{fmt}", "text/csv" if fmt == "csv" else "application/json")
 
 
 def download(body: str, name: str, mimetype: str) -> Response:

@@ -10,6 +10,8 @@ and version 2 count together by category.
 """
 from __future__ import annotations
 
+import io
+import json
 import statistics
 from collections import Counter
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from sqlalchemy import select
 import questionnaires
 from questionnaires import meaning
 
+from ..core import csvsafe
 from ..extensions import db
 from ..referrals.models import Referral, ReferralEvent
 from ..screening.models import Screening
@@ -165,3 +168,15 @@ def aggregate(screenings: list[Screening]) -> list[dict]:
         if row["suppressed"]:
             row["count"] = None
     return rows
+
+
+def render_aggregate(rows: list[dict], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps({"suppressed_below": SUPPRESS_BELOW, "rows": rows}, indent=1)
+    out = io.StringIO()
+    writer = csvsafe.dict_writer(out, fieldnames=AGGREGATE_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "count": "<11" if row["suppressed"] else row["count"],
+                         "suppressed": "yes" if row["suppressed"] else "no"})
+    return out.getvalue()

@@ -10,6 +10,7 @@ from sqlalchemy import Text, and_, cast, false, or_, select, true
 from ..auth.models import User
 from ..core.types import utcnow
 from ..extensions import db
+from ..referrals import operations as referrals
 from ..screening import linkage
 from ..screening.models import Screening
 from .models import InfoRequest, Review
@@ -113,8 +114,6 @@ def decide(screening: Screening, reviewer: User, action: str, tier: str, reason:
 
 def start_confirmed_referrals(screening: Screening, reviewer: User) -> None:
     """A supervisor's confirmation starts the referral that waited for it."""
-    from ..referrals import operations as referrals
-
     if screening.confirmed_tier not in ("likely_victim", "possible_victim"):
         return
     existing = referrals.of_screening(screening)

@@ -10,6 +10,7 @@ import questionnaires
 from ..audit.operations import record
 from ..core import places
 from ..extensions import db
+from ..referrals import operations as referrals
 from ..screening.models import Screening
 from ..screening.presenters import ResultView
 from . import operations
@@ -66,7 +67,6 @@ def show(uuid):
     else:
         record("view", user=current_user, object_type="screening", object_id=screening.case_number)
         db.session.commit()
-    from ..referrals import operations as referrals
 
     q = questionnaires.load(screening.questionnaire_version)
     answers = screening.answer_map()

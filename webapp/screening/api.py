@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,9 @@ import questionnaires
 from ..core import places
 from ..extensions import db
 from . import operations
+from .forms import CONTEXT_LABELS
 from .operations import CONTEXTS_BY_ROLE
+from .presenters import CONTEXT_ERRORS
 
 bp = Blueprint("screening_api", __name__)
 
@@ -36,9 +39,6 @@ def ui_strings() -> dict[str, str]:
     Placeholders such as ``%(n)d`` are left unfilled (gettext without variables) and
     filled in the browser.
     """
-    from .forms import CONTEXT_LABELS
-    from .presenters import CONTEXT_ERRORS
-
     return {
         "new_screening": _("New screening"),
         "where": _("Where are you?"),
@@ -131,8 +131,6 @@ def questionnaire_document(q) -> dict[str, Any]:
 
 
 def country_list(lang: str) -> list[tuple[str, str]]:
-    from flask_babel import force_locale
-
     with force_locale(lang):
         return places.country_choices()
 

@@ -63,7 +63,7 @@ class Screening(db.Model):
     client_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # When ``purge`` removed the identifying fields (core.maintenance); None while they stay.
+    # When ``purge`` removed the identifying fields (webapp.screening.retention); None while they stay.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     answers: Mapped[list["Answer"]] = relationship(

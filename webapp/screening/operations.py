@@ -10,17 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 import questionnaires
 from questionnaires import AnswerError, Questionnaire
 
+from ..audit.operations import record
 from ..auth.models import User
 from ..core.geo import great_circle_km
 from ..core.inputs import clean_text
 from ..core.types import utcnow
 from ..extensions import db
+from ..referrals import operations as referrals
 from . import linkage
 from .models import Answer, CaseCounter, DeclinedScreening, Screening
 
@@ -321,7 +323,6 @@ def finish(screening: Screening) -> questionnaires.Result:
         screening.completed_at = utcnow()
         linkage.update(screening)
         db.session.flush()
-        from ..referrals import operations as referrals
 
         referrals.propose(screening)  # nothing is sent before the person agrees to share
     db.session.flush()
@@ -418,8 +419,6 @@ def open_draft(
     """The screener's most recently answered unfinished screening started on one of
     ``channels``, if it had an answer at or after ``since`` (the SMS and USSD channels
     resume it, across channels, until it expires)."""
-    from sqlalchemy import func
-
     last_answer = (
         select(func.max(Answer.answered_at)).where(Answer.screening_id == Screening.id).scalar_subquery()
     )
@@ -447,8 +446,6 @@ def discard_draft(screening: Screening, *, by: User) -> None:
     """The screener gives up an unfinished screening: it goes with its answers and context.
     Its case number stays used (the counter never goes back), and the audit trail keeps
     who discarded which case number."""
-    from ..audit.operations import record
-
     if not discardable(screening):
         raise ScreeningError("status", "only an unfinished web screening can be discarded")
     record("change.discard", user=by, object_type="screening", object_id=screening.case_number)

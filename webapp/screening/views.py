@@ -18,6 +18,8 @@ import questionnaires
 from ..core import places
 from ..audit.operations import record
 from ..extensions import db
+from ..referrals import operations as referrals
+from ..review import operations as review
 from . import linkage, operations, presenters
 from .forms import AnswerForm, ConsentForm, DiscardForm, NoteForm, StartForm
 from ..core.forms import options
@@ -29,8 +31,6 @@ CONTEXTS_BY_ROLE = operations.CONTEXTS_BY_ROLE
 
 @bp.get("/")
 def mine():
-    from ..review import operations as review
-
     return render_template(
         "screening/mine.html", screenings=operations.screenings_of(current_user), tier_words=presenters.TIER_WORDS,
         requests=review.open_requests_for(current_user),
@@ -182,8 +182,6 @@ def result(uuid):
     screening = own_or_404(uuid)
     if screening.status != "complete":
         return redirect(url_for(".resume", uuid=uuid))
-    from ..referrals import operations as referrals
-    from ..review import operations as review
 
     record("view", user=current_user, object_type="screening", object_id=screening.case_number)
     db.session.commit()

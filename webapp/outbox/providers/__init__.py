@@ -36,7 +36,8 @@ def retryable_http_status(status: int) -> bool:
 
 
 def provider_for(config: Config) -> Provider:
-    """The adapter named by SMS_PROVIDER (twilio, http or log)."""
+    """The adapter named by SMS_PROVIDER (twilio, http or log). Imported lazily: only the
+    chosen adapter's SDK (Twilio's is large) is loaded."""
     if config.sms_provider == "twilio":
         from .twilio_rest import TwilioProvider
 

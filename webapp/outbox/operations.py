@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from webapp.core import phones
 from webapp.core.types import utcnow
@@ -220,3 +220,11 @@ def failed(limit: int = 20) -> list[OutboxMessage]:
             select(OutboxMessage).where(OutboxMessage.status == "failed").order_by(OutboxMessage.id.desc()).limit(limit)
         )
     )
+
+
+def forget_sent(before: datetime) -> int:
+    """Remove the messages done with (sent, delivered or failed) last changed before
+    ``before`` (retention: ``flask purge --session-days``). Returns how many."""
+    return db.session.execute(delete(OutboxMessage).where(
+        OutboxMessage.status.in_(("delivered", "sent", "failed", "undelivered")),
+        OutboxMessage.updated_at < before)).rowcount

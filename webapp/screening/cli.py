@@ -1,4 +1,4 @@
-"""Command-line groups: ``flask --app wsgi screening ...`` and the others."""
+"""``flask --app wsgi screening ...``: score answers and check questionnaire files."""
 from __future__ import annotations
 
 import json
@@ -6,19 +6,14 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
 from flask.cli import AppGroup
 
 import questionnaires
 from questionnaires import AnswerError, DefinitionError
 
+from ..core.commands import fail
+
 screening_cli = AppGroup("screening", help="Score answers and check questionnaire files.")
-
-
-def fail(message: str) -> "NoReturn":  # noqa: F821
-    """One clear line on stderr and exit status 2: never a traceback for bad input."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
 
 
 @screening_cli.command("score")
@@ -63,21 +58,3 @@ def validate_command(files: tuple[str, ...]) -> None:
         except DefinitionError as exc:
             fail(str(exc))
         click.echo(f"{path.name}: version {q.version}, {len(q.questions)} questions, valid")
-
-
-def register_cli(app: Flask) -> None:
-    from .auth.cli import users_cli
-    from .core.cli import grant_app_role_command, keys_cli, purge_command
-    from .demo import demo_cli
-    from .referrals.cli import directory_cli, referrals_cli
-    from .review.cli import export_cli
-
-    app.cli.add_command(screening_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(directory_cli)
-    app.cli.add_command(referrals_cli)
-    app.cli.add_command(export_cli)
-    app.cli.add_command(keys_cli)
-    app.cli.add_command(purge_command)
-    app.cli.add_command(grant_app_role_command)

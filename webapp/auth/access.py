@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..auth.models import ROLES, SCREENER_ROLES
+from .models import ROLES, SCREENER_ROLES
 
 PUBLIC = "public"  # no log-in needed (the view authenticates by other means where needed)
 ANY = "any"  # any logged-in user
