@@ -115,6 +115,9 @@ def manifest():
         "icons": [
             {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
             {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            # Full-bleed, its rings inside the central 80% circle: launchers may crop it to any shape.
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png",
+             "purpose": "maskable"},
             {"src": url_for("static", filename="icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
         ],
     })

@@ -1,6 +1,9 @@
 // Service worker, served from /sw.js so its scope is the whole site.
-// - The app shell (/screenings/app) and the questionnaire (/api/questionnaire): network
-//   first, the cached copy when there is no network, so a screening can start offline.
+// - The app shell (/screenings/app), "My screenings" (/screenings/, the manifest's start_url)
+//   and the questionnaire (/api/questionnaire): network first, the cached copy when there is
+//   no network, so the installed app opens and a screening can start offline. Another page
+//   opened with no network at all gets the cached "My screenings" (enhance.js shows there
+//   what waits to be sent), not the browser's offline page.
 // - Static files: from the cache first (refreshed in the background, since their URLs
 //   carry no content hash).
 // - Nothing else is cached: case pages and results stay no-store, and POSTs always go to
@@ -10,7 +13,8 @@
 const VERSION = "v1";
 const STATIC = "static-" + VERSION;
 const PAGES = "pages-" + VERSION; // enhance.js drops "pages-*" at log-out and when nobody is logged in
-const SHELL = ["/screenings/app", "/api/questionnaire"];
+const MINE = "/screenings/";
+const SHELL = ["/screenings/app", MINE, "/api/questionnaire"];
 const ASSETS = ["/static/css/app.css", "/static/js/enhance.js", "/static/js/screen.js"];
 
 self.addEventListener("install", (event) => {
@@ -37,6 +41,9 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (SHELL.indexOf(url.pathname) >= 0) {
     event.respondWith(networkFirst(request, url.pathname));
+  } else if (request.mode === "navigate") {
+    event.respondWith(fetch(request).catch(() =>
+      caches.open(PAGES).then((cache) => cache.match(MINE, { ignoreVary: true })).then((hit) => hit || Response.error())));
   } else if (url.pathname.indexOf("/static/") === 0) {
     event.respondWith(cacheFirst(request));
   }
