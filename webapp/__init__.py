@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Config, ConfigError
 from .core import crypto
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -34,6 +34,13 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    # HTML, JSON, CSS, JavaScript and SVG go compressed (zstd, br or gzip, as the phone asks);
+    # static files too, which Flask sends as a stream.
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["zstd", "br", "gzip", "deflate"])
+    compress.init_app(app)
+    from .core import static_urls
+
+    static_urls.init_app(app)
 
     from . import models  # noqa: F401  (register every table with the metadata)
     from .core import security
