@@ -45,7 +45,7 @@ def test_questionnaire_document_for_the_browser(app, client):
     age_maybe = next(q for q in doc["questions"] if q["code"] == "age_maybe_minor")
     assert age_maybe["when"] == {"answer": "age", "in": ["unknown"]}
     assert next(q for q in doc["questions"] if q["code"] == "C6")["when"] == {"minor": True}
-    assert len(doc["provinces"]) == 25 and doc["countries"]["km"][0]["value"] == "TH"
+    assert len(doc["provinces"]) == 25 and doc["countries"]["km"][0]["value"] == "KH"  # Cambodia first (issue 14 item 7)
 
 
 def test_submit_stores_once_and_a_resend_changes_nothing(app, client, db):
