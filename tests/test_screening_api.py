@@ -45,7 +45,7 @@ def test_questionnaire_document_for_the_browser(app, client):
     age_maybe = next(q for q in doc["questions"] if q["code"] == "age_maybe_minor")
     assert age_maybe["when"] == {"answer": "age", "in": ["unknown"]}
     assert next(q for q in doc["questions"] if q["code"] == "C6")["when"] == {"minor": True}
-    assert len(doc["provinces"]) == 25 and doc["countries"]["km"][0]["value"] == "TH"
+    assert len(doc["provinces"]) == 25 and doc["countries"]["km"][0]["value"] == "KH"  # Cambodia first (issue 14 item 7)
 
 
 def test_submit_stores_once_and_a_resend_changes_nothing(app, client, db):
@@ -128,5 +128,14 @@ def test_manifest_and_service_worker_are_public(client):
     manifest = client.get("/manifest.webmanifest")
     assert manifest.status_code == 200 and manifest.mimetype == "application/manifest+json"
     assert any(icon["sizes"] == "512x512" for icon in manifest.get_json()["icons"])
+
+
+def test_manifest_has_a_maskable_icon_and_theme_colour_and_every_page_links_it(client):
+    """Issue 14 item 3: installable with a launcher-shaped icon and the app's colour."""
+    manifest = client.get("/manifest.webmanifest").get_json()
+    assert any(icon.get("purpose") == "maskable" and icon["sizes"] == "512x512" for icon in manifest["icons"])
+    assert manifest["theme_color"] == "#0b5cad"
+    page = client.get("/login").get_data(as_text=True)
+    assert '<meta name="theme-color" content="#0b5cad">' in page and 'rel="manifest"' in page
     worker = client.get("/sw.js")
     assert worker.status_code == 200 and worker.headers["Service-Worker-Allowed"] == "/"

@@ -9,8 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Config, ConfigError
-from .core import crypto, errors, inputs, logs, security
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .core import crypto, errors, inputs, logs, security, static_urls
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -31,6 +31,11 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    # HTML, JSON, CSS, JavaScript and SVG go compressed (zstd, br or gzip, as the phone asks);
+    # static files too, which Flask sends as a stream.
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["zstd", "br", "gzip", "deflate"])
+    compress.init_app(app)
+    static_urls.init_app(app)
 
     _register_features(app)
     security.init_app(app)

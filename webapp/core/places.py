@@ -8,7 +8,8 @@ import questionnaires
 from questionnaires.loader import country_codes
 
 # Countries where Cambodians are most often screened or exploited come first in pickers.
-COMMON_COUNTRIES = ("TH", "VN", "MY", "LA", "MM", "CN", "KR", "JP", "SG", "ID", "PH", "TW", "SA")
+# Cambodia first: almost everyone screened is Cambodian (as the SMS list, questionnaires/replies.py).
+COMMON_COUNTRIES = ("KH", "TH", "VN", "MY", "LA", "MM", "CN", "KR", "JP", "SG", "ID", "PH", "TW", "SA")
 
 
 def lang() -> str:

@@ -69,8 +69,19 @@ def local_digits(text) -> str:
 
 @bp.get("/sw.js")
 def service_worker():
-    """Served from the root so its scope covers the whole app."""
-    response = current_app.send_static_file("js/sw.js")
+    """Served from the root so its scope covers the whole app.
+
+    The files it precaches are named by their versioned URLs, so the worker's own bytes
+    change whenever one of them does: the browser then installs it again and fetches them.
+    """
+    import json
+    from pathlib import Path
+
+    from flask import Response
+
+    text = (Path(current_app.static_folder) / "js" / "sw.js").read_text(encoding="utf-8")
+    text = re.sub(r'"/static/([^"?]+)"', lambda m: json.dumps(url_for("static", filename=m.group(1))), text)
+    response = Response(text, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response
@@ -90,6 +101,9 @@ def manifest():
         "icons": [
             {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
             {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            # Full-bleed, its rings inside the central 80% circle: launchers may crop it to any shape.
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png",
+             "purpose": "maskable"},
             {"src": url_for("static", filename="icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
         ],
     })

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -30,10 +30,10 @@ class QueueFilterForm(FlaskForm):
     post = SelectField(_l("Border post"), validators=[Optional()])
     province = SelectField(_l("Province"), validators=[Optional()])
     channel = SelectField(_l("Channel"), validators=[Optional()],
-                          choices=options([("", "—"), ("web", "web"), ("sms", "SMS"), ("ussd", "USSD")]))
+                          choices=options([("", "—"), ("web", _l("Web form")), ("sms", "SMS"), ("ussd", "USSD")]))
     tier = SelectField(_l("Tier"), validators=[Optional()],
                        choices=options([("", "—")] + [(t, TIER_WORDS[t]) for t in
                                                       ("likely_victim", "possible_victim", "exploited_migrant", "not_indicated")]))
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
-    state = SelectField(_l("Show"), choices=options([("pending", _l("Waiting for review")), ("all", _l("All flagged"))]))
+    state = SelectField(_l("Show"), default="pending", choices=options([("pending", _l("Waiting for review")), ("all", _l("All flagged"))]))

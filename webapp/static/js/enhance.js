@@ -254,8 +254,15 @@
     return running;
   }
 
+  // A page from the service worker's cache, opened with no signal: say so.
+  function showOffline() {
+    var note = document.getElementById("offline-note");
+    if (note) note.hidden = navigator.onLine;
+  }
+
   function show() {
     countWaiting();
+    showOffline();
     var status = document.getElementById("queue-status");
     if (!status) return;
     var list = waiting();
@@ -293,12 +300,15 @@
     navigator.serviceWorker.register(data.sw).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function () {
-      // The shell is dropped at log-out (see above); keep one for this user.
-      return caches.match(data.app, { ignoreSearch: true, ignoreVary: true }).then(function (hit) {
-        if (!hit && navigator.onLine && location.pathname !== data.app) {
-          return fetch(data.app, { credentials: "same-origin" });
-        }
-      });
+      // The shell and "My screenings" are dropped at log-out (see above); keep them for this
+      // user, so the installed app opens with no signal.
+      return Promise.all([data.app, data.mine].map(function (url) {
+        return caches.match(url, { ignoreSearch: true, ignoreVary: true }).then(function (hit) {
+          if (!hit && navigator.onLine && location.pathname !== url) {
+            return fetch(url, { credentials: "same-origin" });
+          }
+        });
+      }));
     }).catch(function () {});
   }
 
@@ -389,7 +399,8 @@
       location.replace(data.login);
     }
   });
-  window.addEventListener("online", function () { sync(false); });
+  window.addEventListener("online", function () { showOffline(); sync(false); });
+  window.addEventListener("offline", showOffline);
   setInterval(function () { sync(false); }, 60000);
   sync(true);
 })();

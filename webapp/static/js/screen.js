@@ -296,7 +296,12 @@
     const current = draft.answers[q.code] ? draft.answers[q.code].value : null;
     const position = asked.indexOf(q) + 1;
     const error = errorBox();
-    const choose = (value) => answer(q, value, error);
+    // An answer belongs to the question it was shown with: a tap on a screen no longer shown
+    // does nothing (see SETTLE_MS for the second tap of a quick double tap).
+    const choose = (value) => {
+      if (root.querySelector("form.answers") !== form) return;
+      answer(q, value, error);
+    };
     const buttons = (list) => list.map((o) => h("button", {
       type: "button", "data-value": o.value, class: current === o.value ? "chosen" : null,
       "aria-pressed": current === o.value ? "true" : null, onclick: () => choose(o.value) }, o.text));
@@ -333,6 +338,18 @@
         previous ? h("button", { type: "button", "data-back": previous.code,
           onclick: () => { draft.current = previous.code; save(); render(); } }, T.back) : null,
         h("button", { type: "button", class: "discard", onclick: discard }, T.discard)));
+    settle(form);
+  }
+
+  // The answer buttons sit at the same spot on one question and the next, so the second tap
+  // of a quick double tap would answer the next question unseen (field-use review, finding 2):
+  // a new question's buttons wait SETTLE_MS before they take a tap.
+  const SETTLE_MS = 450;
+
+  function settle(form) {
+    const buttons = Array.from(form.querySelectorAll("button"));
+    buttons.forEach((b) => { b.disabled = true; });
+    setTimeout(() => buttons.forEach((b) => { b.disabled = false; }), SETTLE_MS);
   }
 
   const KHMER_DIGITS = /[\u17e0-\u17e9]/g;

@@ -1,8 +1,14 @@
 // Service worker, served from /sw.js so its scope is the whole site.
-// - The app shell (/screenings/app) and the questionnaire (/api/questionnaire): network
-//   first, the cached copy when there is no network, so a screening can start offline.
-// - Static files: from the cache first (refreshed in the background, since their URLs
-//   carry no content hash).
+// - The app shell (/screenings/app), "My screenings" (/screenings/, the manifest's start_url)
+//   and the questionnaire (/api/questionnaire): network first, the cached copy when there is
+//   no network, so the installed app opens and a screening can start offline. Another page
+//   opened with no network at all gets the cached "My screenings" (enhance.js shows there
+//   what waits to be sent), not the browser's offline page.
+// - Static files: from the cache first. Their URLs carry a hash of their content
+//   (?v=..., webapp/core/static_urls.py), and the server writes the current URLs into
+//   ASSETS below when it sends this file, so a changed file means a new worker that
+//   precaches it anew and drops the old copies. With no network, a page cached before an
+//   update still gets the copy this worker holds.
 // - Nothing else is cached: case pages and results stay no-store, and POSTs always go to
 //   the network (the queue in enhance.js keeps what could not be sent).
 // Bump VERSION whenever this file or the list of precached files changes: the old caches
@@ -10,13 +16,16 @@
 const VERSION = "v1";
 const STATIC = "static-" + VERSION;
 const PAGES = "pages-" + VERSION; // enhance.js drops "pages-*" at log-out and when nobody is logged in
-const SHELL = ["/screenings/app", "/api/questionnaire"];
+const MINE = "/screenings/";
+const SHELL = ["/screenings/app", MINE, "/api/questionnaire"];
 const ASSETS = ["/static/css/app.css", "/static/js/enhance.js", "/static/js/screen.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     Promise.all([
-      caches.open(STATIC).then((cache) => cache.addAll(ASSETS)),
+      caches.open(STATIC).then((cache) => cache.addAll(ASSETS).then(() => cache.keys()).then((requests) =>
+        Promise.all(requests.filter((r) => ASSETS.indexOf(new URL(r.url).pathname + new URL(r.url).search) < 0)
+          .map((r) => cache.delete(r))))),
       caches.open(PAGES).then((cache) => Promise.all(SHELL.map((url) => refresh(cache, url).catch(() => null)))),
     ]).then(() => self.skipWaiting())
   );
@@ -37,6 +46,9 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (SHELL.indexOf(url.pathname) >= 0) {
     event.respondWith(networkFirst(request, url.pathname));
+  } else if (request.mode === "navigate") {
+    event.respondWith(fetch(request).catch(() =>
+      caches.open(PAGES).then((cache) => cache.match(MINE, { ignoreVary: true })).then((hit) => hit || Response.error())));
   } else if (url.pathname.indexOf("/static/") === 0) {
     event.respondWith(cacheFirst(request));
   }
@@ -83,14 +95,12 @@ function conditional(request, hit) {
 
 function cacheFirst(request) {
   return caches.open(STATIC).then((cache) =>
-    cache.match(request, { ignoreSearch: true }).then((hit) => {
-      const network = fetch(request).then((response) => {
+    cache.match(request).then((hit) => {
+      if (hit) return hit;
+      return fetch(request).then((response) => {
         if (response.ok) cache.put(request, response.clone());
         return response;
-      });
-      if (!hit) return network;
-      network.catch(() => null);
-      return hit;
+      }).catch(() => cache.match(request, { ignoreSearch: true }).then((old) => old || Response.error()));
     })
   );
 }
