@@ -1,7 +1,11 @@
 """Public pages: the landing page and the language switch."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+import json
+import re
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -74,11 +78,6 @@ def service_worker():
     The files it precaches are named by their versioned URLs, so the worker's own bytes
     change whenever one of them does: the browser then installs it again and fetches them.
     """
-    import json
-    from pathlib import Path
-
-    from flask import Response
-
     text = (Path(current_app.static_folder) / "js" / "sw.js").read_text(encoding="utf-8")
     text = re.sub(r'"/static/([^"?]+)"', lambda m: json.dumps(url_for("static", filename=m.group(1))), text)
     response = Response(text, mimetype="text/javascript")
