@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
@@ -16,9 +15,8 @@ import argon2
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.conftest import ROOT, app_with, make_config
+from tests.conftest import ROOT, app_with
 from tests.web import PASSWORD, csrf, login, make_user
-from webapp import create_app
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import User
 from webapp.core.types import utcnow

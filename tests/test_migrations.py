@@ -6,7 +6,6 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from webapp.extensions import db as database
 
 
 def schema_diff(db):

@@ -8,7 +8,7 @@ import uuid as uuidlib
 from sqlalchemy import func, select
 
 from tests.conftest import SHARED
-from tests.web import csrf, login, make_user
+from tests.web import login, make_user
 from webapp.screening.models import Answer, DeclinedScreening, Screening
 
 VIGNETTES = {v["id"]: v for v in json.loads((SHARED / "vignettes" / "examples.json").read_text(encoding="utf-8"))}

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from tests.test_screening_api import payload, post, token
 from tests.web import csrf, login, make_user
-from webapp.auth.models import User
 from webapp.core.types import utcnow
 from webapp.demo import seed_services
 from webapp.extensions import db as database

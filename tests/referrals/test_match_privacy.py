@@ -11,8 +11,6 @@ from sqlalchemy import select
 from tests.referrals.test_flow import screen, setup_directory, share
 from tests.test_screening_api import payload, post, token
 from tests.web import csrf
-from webapp.extensions import db as database
-from webapp.referrals import operations
 from webapp.referrals.models import Referral, ReferralEvent
 
 BANDS = {"lt5", "5-25", "25-100", "gt100"}  # under 5 km, 5-25, 25-100, over 100 km

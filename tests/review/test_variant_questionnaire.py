@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
 import yaml
 from sqlalchemy import select
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
