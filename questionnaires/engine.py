@@ -287,8 +287,10 @@ def decide(q: Questionnaire, tally: Tally, minor: bool, working: bool = False) -
 
     ``working``: the person worked (see :func:`worked`); with the forced-labour rule it can
     make purpose met whatever its points."""
-    met = q.scoring.met
-    partial = q.scoring.partial
+    return _decide(tally, minor, working, q.scoring.met, q.scoring.partial)
+
+
+def _decide(tally: Tally, minor: bool, working: bool, met: int, partial: int) -> tuple[str, tuple[str, ...]]:
     if forced_labour(tally, working):
         tally = dataclasses.replace(tally, purpose=max(tally.purpose, met))
     if forced_labour(tally, working, hypothetical=True):
@@ -590,7 +592,13 @@ def _freeze(groups: dict[Effect, int]) -> tuple[tuple[Effect, int], ...]:
 def _outcome(q: Questionnaire, state: Tally, minor: bool, working: bool) -> tuple[str, bool, bool]:
     """What a channel must reach like the engine and a tally decides: the tier, and the
     ``forced_labour`` and ``incomplete`` flags."""
-    tier, rules = decide(q, state, minor, working)
+    return _tally_outcome(state, minor, working, q.scoring.met, q.scoring.partial)
+
+
+@lru_cache(maxsize=65536)
+def _tally_outcome(state: Tally, minor: bool, working: bool, met: int, partial: int) -> tuple[str, bool, bool]:
+    # The same tallies are judged over and over, message after message: keep the verdicts.
+    tier, rules = _decide(state, minor, working, met, partial)
     return tier, forced_labour(state, working), tier == "possible_victim" and "3f" in rules
 
 
@@ -603,7 +611,7 @@ def _matters(q: Questionnaire, base: Tally, minor: bool, working: bool, cap: int
     return False
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)
 def _reachable(base: Tally, cap: int, others: tuple[tuple[Effect, int], ...]) -> frozenset[Tally]:
     """Every tally the open questions in ``others`` can lead to from ``base``."""
     states = frozenset((base,))

@@ -62,7 +62,7 @@ def full_answer_sets(draw):
         answers["age_maybe_minor"] = draw(st.sampled_from(["yes", "no", "unknown"]))
     answers["sector"] = draw(st.sampled_from(["none", "fishing", "sex_entertainment", "other"]))
     answers["nationality"] = draw(st.sampled_from(["KH", "KH", "TH", "unknown"]))
-    answers["exploitation_country"] = draw(st.sampled_from(["KH", "TH", "none", "unknown"]))
+    answers["exploitation_country"] = draw(st.sampled_from(["KH", "TH", "none"]))
     answers["return_mode"] = draw(st.sampled_from(["deported", "rescued", "still_there"]))
     answers["sex"] = draw(st.sampled_from(["female", "male"]))
     answers["home_province"] = "BMC"
