@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
-from .model import INDICATOR_VALUES, SCORED_ELEMENTS, Condition, Question, Questionnaire
+from .model import INDICATOR_VALUES, NO_CATEGORY, SCORED_ELEMENTS, Condition, Question, Questionnaire
 
 TIERS = ("not_screened", "likely_victim", "possible_victim", "exploited_migrant", "not_indicated")
 # Higher is more serious; used to explain, never to decide.
@@ -151,8 +151,10 @@ def next_question(
 ) -> Question | None:
     """The first asked question without an answer, or None when the screening is done.
 
-    With ``skip_unneeded`` (the SMS and USSD channels), indicator questions that cannot
-    change the tier are skipped; opening, urgent and profile questions are always asked.
+    With ``skip_unneeded`` (the SMS and USSD channels), questions that can change neither
+    the tier nor any flag (:func:`can_change`) are skipped, to be offered afterwards "for
+    the record" (:func:`for_the_record`); opening, urgent and profile questions are always
+    asked.
     """
     kept = effective_answers(q, answers)
     needed = can_change(q, kept) if skip_unneeded else None
@@ -285,8 +287,10 @@ def decide(q: Questionnaire, tally: Tally, minor: bool, working: bool = False) -
 
     ``working``: the person worked (see :func:`worked`); with the forced-labour rule it can
     make purpose met whatever its points."""
-    met = q.scoring.met
-    partial = q.scoring.partial
+    return _decide(tally, minor, working, q.scoring.met, q.scoring.partial)
+
+
+def _decide(tally: Tally, minor: bool, working: bool, met: int, partial: int) -> tuple[str, tuple[str, ...]]:
     if forced_labour(tally, working):
         tally = dataclasses.replace(tally, purpose=max(tally.purpose, met))
     if forced_labour(tally, working, hypothetical=True):
@@ -478,13 +482,14 @@ def trafficking_type_of(nationality: Any, country: Any) -> str | None:
 
 
 def can_change(q: Questionnaire, answers: Mapping[str, Any]) -> frozenset[str]:
-    """Codes of unanswered questions whose answer could still change the tier (or, with
-    the forced-labour rule, the ``forced_labour`` flag).
+    """Codes of open questions whose answer could still change the tier or any flag.
 
-    Exact for indicator questions: a question is listed when some way of answering the
-    other open questions leaves the outcome depending on this one. Until consent, the
-    person's minority and (with the forced-labour rule) the work question are known, every
-    open question is listed (they change everything).
+    The one skip rule of every channel (spec, "What every channel must keep"): a question
+    left out of this set cannot change the tier nor any flag, whatever the answers to it and
+    to the other open questions. Exact, not just safe: a question is listed only when some
+    way of answering the others leaves the tier or a flag depending on its answer. Until
+    consent, the person's minority and (with the forced-labour rule) the work question are
+    known, every open question is listed (they change everything).
     """
     kept = effective_answers(q, answers)
     open_questions = [question for question in q.questions if question.code not in kept and is_asked(q, question, kept)]
@@ -493,6 +498,65 @@ def can_change(q: Questionnaire, answers: Mapping[str, Any]) -> frozenset[str]:
     if kept.get("consent") != "yes" or not minority_known(kept) or work_open:
         return frozenset(question.code for question in open_questions)
     minor = is_minor(q, kept)
+    return _tally_changers(q, kept, open_questions, minor) | _flag_changers(q, kept, open_questions)
+
+
+def for_the_record(q: Questionnaire, answers: Mapping[str, Any]) -> tuple[Question, ...]:
+    """The questions this screening leaves unasked because they can change neither the tier
+    nor a flag, but whose answers are kept for the record (statistics categories, the
+    explanation, the smuggling discriminators, referral needs), in questionnaire order.
+
+    Channels may offer them after the result; answering them never changes the tier nor
+    the flags, and one left unanswered stays missing (never read as ``no``).
+    """
+    kept = effective_answers(q, answers)
+    needed = can_change(q, kept)
+    return tuple(
+        question
+        for question in q.questions
+        if question.code not in kept
+        and question.section not in ALWAYS_ASKED_SECTIONS
+        and question.code not in needed
+        and is_asked(q, question, kept)
+        and _kept_for_the_record(question)
+    )
+
+
+def _kept_for_the_record(question: Question) -> bool:
+    tags = question.tags
+    categories = (tags.control, tags.form)
+    return question.is_indicator or any(c not in (None, NO_CATEGORY) for c in categories) or bool(tags.need or tags.flag)
+
+
+def _flag_changers(q: Questionnaire, kept: Mapping[str, Any], open_questions: list[Question]) -> set[str]:
+    """Open questions that can raise a flag not raised yet: a ``yes`` to a question tagged
+    with a flag or to a smuggling discriminator, and the profile answers behind the
+    nationality flags (age and work are known by now, see :func:`can_change`)."""
+    raised = {question.tags.flag for question in q.questions if question.tags.flag and kept.get(question.code) == "yes"}
+    smuggling_seen = any(question.element == "smuggling" and kept.get(question.code) == "yes" for question in q.indicators())
+    nationality = q.by_role("nationality")
+    country = q.by_role("exploitation_country")
+    changers = set()
+    for question in open_questions:
+        if question.tags.flag and question.tags.flag not in raised:
+            changers.add(question.code)
+        elif question.is_indicator and question.element == "smuggling" and not smuggling_seen:
+            changers.add(question.code)
+        elif nationality is not None and question.code == nationality.code:
+            changers.add(question.code)  # KH or not: foreign_national and the trafficking type
+        elif country is not None and nationality is not None and question.code == country.code:
+            # Known to be Cambodian or foreign (or still to be asked): the trafficking type.
+            known = kept.get(nationality.code)
+            nationality_open = any(other.code == nationality.code for other in open_questions)
+            if nationality_open or known not in (None, "unknown"):
+                changers.add(question.code)
+    return changers
+
+
+def _tally_changers(q: Questionnaire, kept: Mapping[str, Any], open_questions: list[Question], minor: bool) -> set[str]:
+    """Open indicator questions whose answer can change the tier, ``forced_labour`` or
+    ``incomplete``: everything these depend on is in the :class:`Tally`."""
+    rule = q.scoring.forced_labour
     working = worked(q, kept)
     cap = q.scoring.met
     base = Tally()
@@ -500,13 +564,14 @@ def can_change(q: Questionnaire, answers: Mapping[str, Any]) -> frozenset[str]:
         effect = effect_of(q, question, minor)
         if effect is not None and question.code in kept:
             base = base.add(effect, kept[question.code], cap)
+    if decide(q, base, minor, working)[0] == "likely_victim" and (rule is None or not working or forced_labour(base, working)):
+        # The top tier (so never `incomplete`), and forced labour settled: answers only add.
+        return set()
     effects = {}
     for question in open_questions:
         effect = effect_of(q, question, minor)
         if effect is not None:
             effects[question.code] = effect
-    if decide(q, base, minor, working)[0] == "likely_victim" and (rule is None or not working or forced_labour(base, working)):
-        return frozenset()  # the top tier, and the forced-labour flag settled; more answers can only add
     groups: dict[Effect, int] = {}
     for effect in effects.values():
         groups[effect] = groups.get(effect, 0) + 1
@@ -516,7 +581,7 @@ def can_change(q: Questionnaire, answers: Mapping[str, Any]) -> frozenset[str]:
         others[effect] -= 1
         if _matters(q, base, minor, working, cap, effect, _freeze(others)):
             mattering.update(code for code, e in effects.items() if e == effect)
-    return frozenset(mattering)
+    return mattering
 
 
 def _freeze(groups: dict[Effect, int]) -> tuple[tuple[Effect, int], ...]:
@@ -524,9 +589,17 @@ def _freeze(groups: dict[Effect, int]) -> tuple[tuple[Effect, int], ...]:
     return tuple(sorted(((e, min(n, 8)) for e, n in groups.items() if n > 0), key=repr))
 
 
-def _outcome(q: Questionnaire, state: Tally, minor: bool, working: bool) -> tuple[str, bool]:
-    """What a channel must reach like the engine: the tier and the forced-labour flag."""
-    return decide(q, state, minor, working)[0], forced_labour(state, working)
+def _outcome(q: Questionnaire, state: Tally, minor: bool, working: bool) -> tuple[str, bool, bool]:
+    """What a channel must reach like the engine and a tally decides: the tier, and the
+    ``forced_labour`` and ``incomplete`` flags."""
+    return _tally_outcome(state, minor, working, q.scoring.met, q.scoring.partial)
+
+
+@lru_cache(maxsize=65536)
+def _tally_outcome(state: Tally, minor: bool, working: bool, met: int, partial: int) -> tuple[str, bool, bool]:
+    # The same tallies are judged over and over, message after message: keep the verdicts.
+    tier, rules = _decide(state, minor, working, met, partial)
+    return tier, forced_labour(state, working), tier == "possible_victim" and "3f" in rules
 
 
 def _matters(q: Questionnaire, base: Tally, minor: bool, working: bool, cap: int, effect: Effect, others) -> bool:
@@ -538,7 +611,7 @@ def _matters(q: Questionnaire, base: Tally, minor: bool, working: bool, cap: int
     return False
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)
 def _reachable(base: Tally, cap: int, others: tuple[tuple[Effect, int], ...]) -> frozenset[Tally]:
     """Every tally the open questions in ``others`` can lead to from ``base``."""
     states = frozenset((base,))

@@ -249,13 +249,14 @@ def test_valid_answers_normalised():
 
 
 def brute_force_can_change(answers, open_codes):
-    """Codes in open_codes whose answer changes the tier for some answers to the others."""
+    """Codes in open_codes whose answer changes the tier or a flag for some answers to the others."""
     changing = set()
     values = ("yes", "no", "unknown")
     base_tier = {}
     for combo in itertools.product(values, repeat=len(open_codes)):
         full = dict(answers, **dict(zip(open_codes, combo)))
-        base_tier[combo] = Q.score(q, full).tier
+        result = Q.score(q, full)
+        base_tier[combo] = (result.tier, result.flags)
     for i, code in enumerate(open_codes):
         for combo, tier in base_tier.items():
             for other in values:
@@ -280,11 +281,13 @@ def test_can_change_matches_brute_force(seed):
     assert got == expected
 
 
-def test_can_change_empty_once_likely():
-    answers = person(A1="yes", M1="yes", P1="yes")
+def test_can_change_empty_once_likely_and_a_smuggling_discriminator_is_yes():
+    answers = person(A1="yes", M1="yes", P1="yes", X2="yes")
     for code in ("A2", "M2", "P2", "X1"):
         del answers[code]
     assert Q.can_change(q, answers) == frozenset()
+    answers["X2"] = "no"  # no discriminator yet: X1 can still raise smuggling_indicators
+    assert Q.can_change(q, answers) == frozenset({"X1"})
 
 
 def test_can_change_everything_before_age():
@@ -299,7 +302,7 @@ def test_skip_unneeded_still_asks_profile():
 def test_skip_unneeded_stops_when_tier_is_settled():
     answers = person(A1="yes", M1="yes", P1="yes")
     keep = {c: v for c, v in answers.items() if not (q.has(c) and q.question(c).section in ("act", "means", "purpose", "smuggling"))}
-    keep.update({"P1": "yes", "P5": "no", "M1": "yes", "A1": "yes"})
+    keep.update({"P1": "yes", "P5": "no", "M1": "yes", "A1": "yes", "X1": "yes"})
     question = Q.next_question(q, keep, skip_unneeded=True)
     assert question is None
 

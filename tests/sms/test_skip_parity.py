@@ -1,0 +1,61 @@
+"""Random answer sets driven through the real channels (the signed Twilio webhook, the USSD
+endpoint), answering only what the dialogue asks: the stored screening has the tier and
+every flag the engine gives the full answer set (spec "What every channel must keep")."""
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import HealthCheck, given, settings
+from sqlalchemy import select
+
+import questionnaires as Q
+from tests.sms.conftest import make_staff, post_sms, post_ussd
+from tests.sms.helpers import CASE_NUMBER, asked_in_sms, asked_in_ussd, keypad_reply, khmer_reply
+from tests.test_skip_rule import full_answer_sets
+from webapp.extensions import db as database
+from webapp.screening.models import Screening
+
+_phones = (f"+8551200{n:04d}" for n in itertools.count(3100))
+CHANNEL_SETTINGS = settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+
+
+def expected(full):
+    result = Q.score(Q.load(2), full)
+    return result.tier, list(result.flags)
+
+
+def stored(app, case_number):
+    with app.app_context():
+        screening = database.session.scalars(select(Screening).where(Screening.case_number == case_number)).one()
+        return screening.status, (screening.tier, sorted(screening.flags or []))
+
+
+@CHANNEL_SETTINGS
+@given(full=full_answer_sets())
+def test_sms_in_khmer_keeps_tier_and_flags(channel_app, channel_client, full):
+    phone = next(_phones)
+    make_staff(channel_app, phone, language="km")
+    _, texts = post_sms(channel_client, "ពិនិត្យ", phone=phone)
+    for turn in itertools.count():
+        code = asked_in_sms(texts)
+        if code is None:
+            break
+        _, texts = post_sms(channel_client, khmer_reply(code, full[code], turn), phone=phone)
+    case_number = CASE_NUMBER.search(" ".join(texts)).group()
+    assert stored(channel_app, case_number) == ("complete", expected(full))
+
+
+@CHANNEL_SETTINGS
+@given(full=full_answer_sets())
+def test_ussd_keeps_tier_and_flags(channel_app, channel_client, full):
+    phone = next(_phones)
+    make_staff(channel_app, phone, language="en")
+    inputs: list[str] = []
+    screen = post_ussd(channel_client, phone, "", phone=phone).get_data(as_text=True)
+    while (code := asked_in_ussd(screen, "en")) is not None:
+        inputs.append(keypad_reply(code, full[code]))
+        screen = post_ussd(channel_client, phone, "*".join(inputs), phone=phone).get_data(as_text=True)
+    case_number = CASE_NUMBER.search(screen).group()
+    assert stored(channel_app, case_number) == ("complete", expected(full))
