@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 import questionnaires
 from questionnaires import replies
-from webapp.auth.models import SCREENER_ROLES, User
+from webapp.auth.models import User
 from webapp.auth.operations import find_by_phone
 from webapp.core import crypto, phones
 from webapp.core.types import utcnow
@@ -93,7 +93,7 @@ def phone_use(caller: Caller | None) -> str | None:
     """SCREEN, ANSWER_REFERRALS, or None (the neutral line; nothing may be stored)."""
     if caller is None:
         return None
-    if caller.user.role in SCREENER_ROLES:
+    if caller.user.is_screener:  # the web's rule too (auth.access.SCREENERS)
         return SCREEN
     if caller.user.role == "service":
         return ANSWER_REFERRALS
