@@ -5,6 +5,8 @@ in the audit trail (security finding 20), and declining asks why and for a confi
 (field use finding 18)."""
 from __future__ import annotations
 
+import pytest
+
 from sqlalchemy import select
 
 from tests.referrals.test_flow import screen, setup_directory, share
@@ -81,12 +83,17 @@ def test_service_cannot_close_a_proposed_referral(app, client, db):
     assert shelter(db).state == "proposed"
 
 
-def test_service_moves_its_referral_only_accepted_arrived_closed(app, client, db):
+@pytest.fixture
+def sent(app, client, db):
+    """A likely victim's shelter referral, shared and so sent to the transit centre, and a
+    logged-in client of that service."""
     ids = setup_directory(app)
-    result = screen(app, client)
-    share(client, result)
-    referral = shelter(db)
-    service = service_client(app, ids["DEMO-001"])
+    share(client, screen(app, client))
+    return shelter(db), service_client(app, ids["DEMO-001"])
+
+
+def test_service_moves_its_referral_only_accepted_arrived_closed(sent, db):
+    referral, service = sent
     token = csrf(service.get(f"/referrals/{referral.id}").get_data(as_text=True))
 
     def act(action):
@@ -100,12 +107,9 @@ def test_service_moves_its_referral_only_accepted_arrived_closed(app, client, db
     assert act("closed") == "closed"
 
 
-def test_service_views_are_in_the_audit_trail(app, client, db):
-    ids = setup_directory(app)
-    result = screen(app, client)
-    share(client, result)
-    referral = shelter(db)
-    service = service_client(app, ids["DEMO-001"])
+def test_service_views_are_in_the_audit_trail(sent, db):
+    referral, service = sent
+    ids = {"DEMO-001": referral.service_id}
     service.get("/referrals/")
     service.get(f"/referrals/{referral.id}")
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.role == "service",
@@ -116,12 +120,8 @@ def test_service_views_are_in_the_audit_trail(app, client, db):
     assert shown == [("view.referrals", None, None, sent), ("view", "referral", str(referral.id), None)]
 
 
-def test_declining_asks_for_a_reason_and_a_confirmation(app, client, db):
-    ids = setup_directory(app)
-    result = screen(app, client)
-    share(client, result)
-    referral = shelter(db)
-    service = service_client(app, ids["DEMO-001"])
+def test_declining_asks_for_a_reason_and_a_confirmation(sent, db):
+    referral, service = sent
     token = csrf(service.get(f"/referrals/{referral.id}").get_data(as_text=True))
     url = f"/referrals/{referral.id}"
 
