@@ -38,7 +38,6 @@ webhooks = Blueprint("webhooks", __name__)
 csrf.exempt(webhooks)
 
 simulator = Blueprint("simulator", __name__, template_folder="templates")
-SIMULATOR_ROLES = ("supervisor", "admin")
 
 
 def _config() -> Config:
@@ -214,14 +213,6 @@ def ussd():
 
 
 # --- the training simulator in the browser --------------------------------------------------
-
-
-@simulator.before_request
-def supervisors_only():
-    if not current_user.is_authenticated:
-        abort(401)
-    if current_user.role not in SIMULATOR_ROLES:
-        abort(403)
 
 
 @simulator.route("/sms/simulator", methods=["GET", "POST"])
