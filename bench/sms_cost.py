@@ -1,7 +1,12 @@
-"""What a complete SMS screening costs: outbound messages and segments per public vignette,
-in Khmer and in English, with and without skipping questions that cannot change the tier.
+"""What a complete SMS screening costs: outbound messages and segments per public example,
+in Khmer and in English, with and without skipping the questions that cannot change the tier
+or any flag; and whether the screening ends with the engine's tier and flags.
 
-    .venv/bin/python bench/sms_cost.py
+    .venv/bin/python bench/sms_cost.py [--examples FILE]   # default: the public version-2 examples
+
+An example's answers are keyed as a screener would; a question it does not answer is keyed
+"no" (indicators) or "unknown" (profile), and the engine's verdict on those same full answers
+is what the screening must reach ("parity").
 
 Drives the real dialogue in-process (the same code the Twilio webhook runs) on a throwaway
 SQLite database, answering each vignette's answers as a screener would key them. Exits
@@ -10,6 +15,7 @@ GSM-7 segment, or a screening's tier differs from the vignette's expected tier.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import tempfile
@@ -18,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-VIGNETTES = Path(__file__).resolve().parents[1].parent / "shared" / "vignettes" / "examples.json"
+EXAMPLES = ROOT.parent / "shared" / "vignettes" / "examples-v2.json"
 
 from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
@@ -49,6 +55,7 @@ class Run:
     segments: int
     widest: int  # most segments in one message
     within_budget: bool
+    parity: bool  # tier and flags equal the engine's on the full answers
 
 
 def make_app(directory: str):
@@ -83,6 +90,20 @@ def keyed(q: Q.Questionnaire, code: str, value) -> str:
     return str(numbered.get(value, value))
 
 
+def default(question) -> str:
+    return "no" if question.is_indicator else "unknown"
+
+
+def full_answers(q: Q.Questionnaire, answers: dict) -> dict:
+    """The example's answers plus the default of every further question the questionnaire
+    would ask of them: what the bench keys when the whole checklist is asked."""
+    full = dict(answers)
+    while missing := [question for question in Q.asked_questions(q, full) if question.code not in full]:
+        for question in missing:
+            full[question.code] = default(question)
+    return full
+
+
 def screen(app, q, vignette: dict, language: str, skipping: bool) -> Run:
     answers = vignette["answers"]
     sent: list[str] = []
@@ -99,10 +120,11 @@ def screen(app, q, vignette: dict, language: str, skipping: bool) -> Run:
                 break
             questions += 1
             question = q.question(session.question)
-            # A version-2 question the version-1 examples do not answer: "no" / "unknown".
-            body = keyed(q, session.question, answers.get(session.question, "no" if question.is_indicator else "unknown"))
+            body = keyed(q, session.question, answers.get(session.question, default(question)))
         screening = db.session.scalars(select(Screening).where(Screening.id > before)).first()
         tier = screening.tier if screening is not None else "not_screened"  # declined: only counted
+        flags = sorted(screening.flags or []) if screening is not None else []
+    engine = Q.score(q, full_answers(q, answers))
     costs = [cost(text).segments for text in sent]
     return Run(
         vignette=vignette["id"],
@@ -115,11 +137,14 @@ def screen(app, q, vignette: dict, language: str, skipping: bool) -> Run:
         segments=sum(costs),
         widest=max(costs),
         within_budget=all(fits_sms(text, language) for text in sent),
+        parity=(tier, flags) == (engine.tier, sorted(engine.flags)),
     )
 
 
 def main() -> int:
-    vignettes = json.loads(VIGNETTES.read_text(encoding="utf-8"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=Path, default=EXAMPLES)
+    vignettes = json.loads(parser.parse_args().examples.read_text(encoding="utf-8"))
     q = Q.load()
     runs: list[Run] = []
     with tempfile.TemporaryDirectory() as directory:
@@ -132,10 +157,10 @@ def main() -> int:
             db.session.remove()
             db.engine.dispose()
     print_table(runs)
-    problems = [r for r in runs if not r.within_budget or r.tier != r.expected]
+    problems = [r for r in runs if not r.within_budget or r.tier != r.expected or not r.parity]
     for run in problems:
         print(f"PROBLEM {run.vignette} {run.language} skipping={run.skipping}: tier {run.tier} "
-              f"(expected {run.expected}), within budget: {run.within_budget}")
+              f"(expected {run.expected}), within budget: {run.within_budget}, parity: {run.parity}")
     khmer_widest = max(r.widest for r in runs if r.language == "km")
     print(f"\nWidest Khmer message: {khmer_widest} segment(s) (budget 2); "
           f"widest English: {max(r.widest for r in runs if r.language == 'en')} (budget 1).")
@@ -151,11 +176,16 @@ def print_table(runs: list[Run]) -> None:
               f"{run.questions:9} {run.messages:8} {run.segments:8} {run.widest:7}")
     print()
     for language in ("km", "en"):
-        for skipping in (True, False):
-            chosen = [r for r in runs if r.language == language and r.skipping == skipping]
-            print(f"mean {language} {'with' if skipping else 'without'} skipping: "
-                  f"{sum(r.messages for r in chosen) / len(chosen):.1f} messages, "
-                  f"{sum(r.segments for r in chosen) / len(chosen):.1f} segments")
+        chosen = [r for r in runs if r.language == language and not r.skipping]
+        print(f"{language} without skipping: mean {sum(r.messages for r in chosen) / len(chosen):.1f} messages, "
+              f"{sum(r.segments for r in chosen) / len(chosen):.1f} segments per screening to the result")
+    skipped = [r for r in runs if r.skipping]
+    print(f"parity: {sum(not r.parity for r in skipped)} of {len(skipped)} screenings differ from the engine "
+          "on the full answers (tier or flags)")
+    for language in ("km", "en"):
+        chosen = [r for r in skipped if r.language == language]
+        print(f"{language}: mean {sum(r.messages for r in chosen) / len(chosen):.1f} messages, "
+              f"{sum(r.segments for r in chosen) / len(chosen):.1f} segments per screening to the result")
 
 
 if __name__ == "__main__":
