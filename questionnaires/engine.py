@@ -410,7 +410,7 @@ def score(q: Questionnaire, answers: Mapping[str, Any]) -> Result:
     smuggling = tuple(
         question.code for question in q.indicators() if question.element == "smuggling" and kept.get(question.code) == "yes"
     )
-    flags = _flags(q, kept, minor, tier, rules, smuggling, is_forced_labour)
+    flags = _flags(q, kept, minor, tier, rules, is_forced_labour)
     return Result(tier, elements, flags, tuple(reasons), rules, q.version, smuggling, tuple(unsure))
 
 
@@ -446,7 +446,6 @@ def _flags(
     minor: bool,
     tier: str,
     rules: Iterable[str],
-    smuggling: tuple[str, ...],
     is_forced_labour: bool = False,
 ) -> tuple[str, ...]:
     flags = {question.tags.flag for question in q.questions if question.tags.flag and answers.get(question.code) == "yes"}
@@ -458,8 +457,6 @@ def _flags(
         flags.add("age_unknown")
     if tier == "possible_victim" and "3f" in rules:
         flags.add("incomplete")
-    if smuggling:
-        flags.add("smuggling_indicators")
     nationality = q.answer_for("nationality", answers)
     country = q.answer_for("exploitation_country", answers)
     if nationality not in (None, "unknown") and nationality != "KH":
@@ -529,18 +526,15 @@ def _kept_for_the_record(question: Question) -> bool:
 
 
 def _flag_changers(q: Questionnaire, kept: Mapping[str, Any], open_questions: list[Question]) -> set[str]:
-    """Open questions that can raise a flag not raised yet: a ``yes`` to a question tagged
-    with a flag or to a smuggling discriminator, and the profile answers behind the
+    """Open questions that can raise a flag not raised yet (a ``yes`` to a question tagged
+    with that flag: urgent, fear of return, smuggling indicators), and the profile answers behind the
     nationality flags (age and work are known by now, see :func:`can_change`)."""
     raised = {question.tags.flag for question in q.questions if question.tags.flag and kept.get(question.code) == "yes"}
-    smuggling_seen = any(question.element == "smuggling" and kept.get(question.code) == "yes" for question in q.indicators())
     nationality = q.by_role("nationality")
     country = q.by_role("exploitation_country")
     changers = set()
     for question in open_questions:
         if question.tags.flag and question.tags.flag not in raised:
-            changers.add(question.code)
-        elif question.is_indicator and question.element == "smuggling" and not smuggling_seen:
             changers.add(question.code)
         elif nationality is not None and question.code == nationality.code:
             changers.add(question.code)  # KH or not: foreign_national and the trafficking type

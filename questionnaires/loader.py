@@ -421,7 +421,7 @@ def _tags(entry: dict, source: str, code: str, qtype: str, section: str, element
         wanted = []
         if section in ("opening", "profile"):
             wanted.append(("role", "a profile role"))
-        if element == "urgent":
+        if element in ("urgent", "smuggling"):
             wanted.append(("flag", "the flag a yes raises"))
         if element == "means" or entry.get("also", {}).get("element") == "means":
             wanted.append(("control", "a means-of-control category, or none"))

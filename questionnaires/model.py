@@ -27,7 +27,7 @@ ROLES = (
 # Roles whose answer may enter the linkage key.
 LINKAGE_ROLES = ("age", "sex", "home_province")
 # Flags a ``yes`` to a question raises by itself.
-ANSWER_FLAGS = ("urgent", "fear_of_return")
+ANSWER_FLAGS = ("urgent", "fear_of_return", "smuggling_indicators")
 # Referral needs a ``yes`` to a question raises by itself.
 NEEDS = ("medical", "psychosocial", "legal_aid", "shelter", "child_protection", "repatriation", "labour_rights")
 # Statistics categories on the CTDC pattern: means of control and forms of exploitation.
