@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 import questionnaires
 from questionnaires import replies
 from webapp.auth.models import User
 from webapp.auth.operations import find_by_phone
-from webapp.core import crypto, phones
+from webapp.core import crypto, phones, upsert
 from webapp.core.types import utcnow
 from webapp.extensions import db
 from webapp.outbox import operations as outbox
@@ -112,11 +111,9 @@ def open_session(caller: Caller, channel: str) -> SmsSession:
     row; the ``FOR UPDATE`` then serialises every message of that phone on PostgreSQL (on
     SQLite the database write lock does the same).
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
     statement = (
-        insert(SmsSession)
+        upsert.insert(SmsSession)
         .values(
             channel=channel,
             phone_hash=caller.phone_hash,

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ..core import crypto
+from ..core import crypto, upsert
 from ..extensions import db
 from .models import LoginThrottle, User
 
@@ -88,9 +87,8 @@ def _key(subject: str, address: str) -> str:
 
 def _count(key: str, now: datetime, window: timedelta) -> int:
     """One more failure for ``key``, atomically (concurrent failures all count); returns the count."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(LoginThrottle)
+        upsert.insert(LoginThrottle)
         .values(key=key, failures=1, last_failure_at=now, blocked_until=None)
         .on_conflict_do_update(
             index_elements=["key"],

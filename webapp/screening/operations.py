@@ -11,13 +11,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 import questionnaires
 from questionnaires import AnswerError, Questionnaire
 
 from ..audit.operations import record
 from ..auth.models import User
+from ..core import upsert
 from ..core.geo import great_circle_km
 from ..core.inputs import clean_text
 from ..core.types import utcnow
@@ -125,10 +125,8 @@ def next_case_sequence(province: str, year: int) -> int:
     One atomic upsert: on PostgreSQL the row lock it takes serialises concurrent
     transactions, and a rolled-back transaction gives its number back.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(CaseCounter)
+        upsert.insert(CaseCounter)
         .values(province=province, year=year, last=1)
         .on_conflict_do_update(index_elements=["province", "year"], set_={"last": CaseCounter.last + 1})
         .returning(CaseCounter.last)
