@@ -354,10 +354,17 @@ def submit_complete(
     if values.get("consent") != "yes":
         raise ScreeningError("consent", "a screening without consent is counted, not sent")
     q, canonical = judged_with(values, version)
-    screening = start_screening(
-        screener=screener, channel=channel, context=context, language=language, uuid=uuid,
-        client_started_at=client_started_at, version=q.version,
-    )
+    try:
+        screening = start_screening(
+            screener=screener, channel=channel, context=context, language=language, uuid=uuid,
+            client_started_at=client_started_at, version=q.version,
+        )
+    except ScreeningError as exc:
+        # A twin of this resend committed since the look-up above: it is the same screening.
+        twin = db.session.scalar(select(Screening).where(Screening.uuid == uuid)) if exc.field == "uuid" else None
+        if twin is None or twin.screener_id != screener.id:
+            raise
+        return twin, False
     for code in questionnaires.effective_answers(q, canonical):
         if code == "consent":
             continue
