@@ -46,7 +46,7 @@ def ogg_opus_head() -> bytes:
 
 @pytest.fixture
 def admin(app, client):
-    make_user(app, "admin")
+    make_user(app, "admin", language="en")  # the messages asserted below in English
     login(client, "admin")
     return client
 
