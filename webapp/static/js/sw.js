@@ -24,7 +24,7 @@ const AUDIO = "audio-v1"; // not tied to VERSION: recordings outlive a new worke
 const PAGES = "pages-" + VERSION; // enhance.js drops "pages-*" at log-out and when nobody is logged in
 const MINE = "/screenings/";
 const SHELL = ["/screenings/app", MINE, "/api/questionnaire"];
-const ASSETS = ["/static/css/app.css", "/static/js/enhance.js", "/static/js/screen.js"];
+const ASSETS = ["/static/css/app.css", "/static/css/fonts.css", "/static/js/enhance.js", "/static/js/screen.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
