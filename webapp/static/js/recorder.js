@@ -23,7 +23,8 @@
   start.addEventListener("click", function () {
     navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
       chunks = [];
-      recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
+      // Speech needs little: 32 kbit/s (as the server keeps uploaded WAV files), 4 KB a second.
+      recorder = new MediaRecorder(stream, type ? { mimeType: type, audioBitsPerSecond: 32000 } : { audioBitsPerSecond: 32000 });
       recorder.addEventListener("dataavailable", function (e) { if (e.data.size) chunks.push(e.data); });
       recorder.addEventListener("stop", function () {
         stream.getTracks().forEach(function (track) { track.stop(); });
