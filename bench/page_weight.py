@@ -339,7 +339,7 @@ def languages(server) -> None:
     css_cost = css_phone.log[-1].transferred
     css = re.sub(r"/\*.*?\*/", "", css.decode(), flags=re.S)
     faces = re.findall(r"@font-face\s*\{([^}]*)\}", css)
-    print(f"\nEach language a person may answer in (a Khmer-only screener fetches none of it):")
+    print("\nEach language a person may answer in (a Khmer-only screener fetches none of it):")
     print(f"  static/css/fonts.css, once for any of them: {kb(css_cost)}")
     for lang in q.languages:
         rule = re.search(rf":lang\({re.escape(lang)}\)\s*\{{\s*font-family:([^;}}]+)", css)

@@ -174,3 +174,16 @@ def test_a_recording_of_a_text_that_changed_is_marked_outdated(app, admin, db):
         database.session.commit()
     assert "Outdated" in admin.get("/admin/recordings/vi").get_data(as_text=True)
     assert "Outdated" in admin.get("/admin/recordings").get_data(as_text=True)
+
+
+def test_the_command_line_lists_what_each_language_lacks(app, admin):
+    upload(admin, sine_wav())
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["recordings", "coverage", "--lang", "vi"])
+    total = len(operations.person_texts())
+    assert result.exit_code == 0, result.output
+    assert f"vi         1/{total} recorded, 0 reviewed, 0 outdated" in result.output
+    assert f"missing {KEY}" not in result.output and "missing q.U2" in result.output
+    every = runner.invoke(args=["recordings", "coverage"]).output
+    assert f"th         0/{total} recorded" in every
+    assert runner.invoke(args=["recordings", "coverage", "--lang", "xx"]).exit_code != 0
