@@ -135,15 +135,17 @@ def test_replacing_goes_back_to_draft_changes_the_url_and_is_audited(app, admin,
     admin.post(f"/admin/recordings/vi/{KEY}/review", data={"csrf_token": csrf(page)})
     page = admin.get(f"/admin/recordings/vi/{KEY}").get_data(as_text=True)
     assert "Checked by Synthetic admin" in page
-    with app.app_context():
+    with app.test_request_context():
         recording = operations.find("vi", KEY)
         assert recording.status == "reviewed" and recording.reviewed_by.username == "admin" and recording.reviewed_at
+        assert operations.audio_entries("vi") == {KEY: {"url": first, "draft": False}}
 
     upload(admin, sine_wav(1.5, 660))
     with app.test_request_context():
         second = operations.audio_url("vi", KEY)
         recording = operations.find("vi", KEY)
         assert recording.is_draft and recording.reviewed_by_id is None
+        assert operations.audio_entries("vi") == {KEY: {"url": second, "draft": True}}
     assert second != first
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "recording")
                                  .order_by(AuditEvent.id)).all()

@@ -84,6 +84,15 @@ def audio_urls(lang: str) -> dict[str, str]:
     return {key: url_for("recordings.audio", lang=lang, text_key=key, v=digest[:16]) for key, digest in rows}
 
 
+def audio_entries(lang: str) -> dict[str, dict]:
+    """Every recording of ``lang``: text key -> {"url": versioned URL, "draft": not yet
+    checked by a native speaker} (one query), for a page that must mark draft recordings."""
+    rows = db.session.execute(
+        select(Recording.text_key, Recording.digest, Recording.status).where(Recording.lang == lang)).all()
+    return {key: {"url": url_for("recordings.audio", lang=lang, text_key=key, v=digest[:16]), "draft": status == "draft"}
+            for key, digest, status in rows}
+
+
 def find(lang: str, text_key: str) -> Recording | None:
     return db.session.scalar(select(Recording).where(Recording.lang == lang, Recording.text_key == text_key))
 
