@@ -56,11 +56,15 @@
     body.append("file", take, /ogg/.test(take.type) ? "recording.ogg" : /mp4/.test(take.type) ? "recording.m4a" : "recording.webm");
     save.disabled = true;
     fetch(box.dataset.upload, { method: "POST", body: body, credentials: "same-origin" }).then(function (response) {
-      if (!response.ok) throw new Error(String(response.status));
-      window.location.assign(response.url);
-    }).catch(function () {
+      if (response.ok) return window.location.assign(response.url);
+      // The server said why (422: the page with its message); else the general words.
+      return response.text().then(function (html) {
+        var errors = new DOMParser().parseFromString(html, "text/html").querySelector(".errors");
+        throw new Error(errors ? errors.textContent.trim() : "");
+      });
+    }).catch(function (error) {
       save.disabled = false;
-      say(box.dataset.failed);
+      say((error && error.message && !/^(Failed|NetworkError|Load failed)/.test(error.message)) ? error.message : box.dataset.failed);
     });
   });
 })();
