@@ -17,6 +17,14 @@ How bytes are counted, as a phone's browser receives them:
 - the Khmer font is reported on its own: only a browser with no Khmer font fetches it
   (every current Android phone has Noto Sans Khmer and never does).
 
+Then the cost of each language a person may answer in (issue 16), which a Khmer-only
+screener never pays: its fonts (static/css/fonts.css and the faces its ``:lang()`` rule
+names; phones with the system font fetch none), its person-facing texts (as a JSON object,
+brotli-compressed as sent) and its recordings (the service worker's ``cache-audio``: the
+list and every file). The recordings are generated for the bench, a sine wave for each text
+as long as a speaker would take (characters / SPEECH_RATE per second), uploaded as WAV and
+kept as the app keeps WAV (32 kbit/s MP3, as recorder.js asks the browser for Opus).
+
 Budget (issue 3): first load at most 60 KB; each further screen at most 15 KB on the
 no-JavaScript path. Exit status 1 when a budget fails.
 """
@@ -41,6 +49,8 @@ sys.path.insert(0, str(ROOT))
 FIRST_LOAD_BUDGET = 60 * 1024
 SCREEN_BUDGET = 15 * 1024
 VIGNETTE = "e01"
+# Characters a speaker reads per second, by language (an estimate for the generated audio).
+SPEECH_RATE = {"km": 10.0, "en": 14.0, "vi": 14.0, "th": 12.0, "zh-Hans": 4.5, "id": 14.0}
 
 
 @dataclass
@@ -274,6 +284,92 @@ def js_path(server) -> tuple[list[Fetch], list[tuple[str, list[Fetch]]], int]:
     return first, screens, questions
 
 
+def generated_recordings(app, lang: str) -> float:
+    """A sine-wave recording of every person-facing text in ``lang``, through the upload
+    path (WAV in, MP3 kept); returns the seconds of sound."""
+    import io
+    import math
+    import struct
+    import wave
+
+    from sqlalchemy import select
+
+    from webapp.auth.models import User
+    from webapp.extensions import db
+    from webapp.recordings import operations
+
+    seconds = 0.0
+    with app.test_request_context():
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        for text in operations.person_texts():
+            length = max(1.0, len(text.text.get(lang)) / SPEECH_RATE.get(lang, 12.0))
+            rate = 16000 if length < 60 else 8000  # within MAX_UPLOAD_LENGTH as WAV
+            buffer = io.BytesIO()
+            with wave.open(buffer, "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(rate)
+                out.writeframes(b"".join(struct.pack("<h", int(9000 * math.sin(2 * math.pi * 330 * i / rate)))
+                                         for i in range(int(length * rate))))
+            operations.save(lang, text.key, buffer.getvalue(), admin)
+            seconds += length
+        db.session.commit()
+    return seconds
+
+
+def unicode_range(face: str) -> set[int]:
+    found: set[int] = set()
+    for part in re.search(r"unicode-range:\s*([^;]+)", face).group(1).split(","):
+        first, _, last = part.strip()[2:].partition("-")
+        found |= set(range(int(first, 16), int(last or first, 16) + 1))
+    return found
+
+
+def languages(server) -> None:
+    """What each person's language adds, beside the Khmer screener's figures above."""
+    import brotli
+
+    import questionnaires
+    from webapp.recordings import operations
+
+    app = server.app
+    q = questionnaires.load()
+    css_phone = Phone(*server.server_address[:2])
+    _, _, css = css_phone.request("GET", "/static/css/fonts.css")
+    css_cost = css_phone.log[-1].transferred
+    css = re.sub(r"/\*.*?\*/", "", css.decode(), flags=re.S)
+    faces = re.findall(r"@font-face\s*\{([^}]*)\}", css)
+    print("\nEach language a person may answer in (a Khmer-only screener fetches none of it):")
+    print(f"  static/css/fonts.css, once for any of them: {kb(css_cost)}")
+    for lang in q.languages:
+        rule = re.search(rf":lang\({re.escape(lang)}\)\s*\{{\s*font-family:([^;}}]+)", css)
+        families = [f.strip().strip('"') for f in rule.group(1).split(",")] if rule else []
+        used = {ord(c) for t in operations.person_texts(q) for c in t.text.get(lang)}
+        # As a browser does: a face is fetched when its family is named and its
+        # unicode-range holds a character of the texts.
+        urls = [urljoin("/static/css/fonts.css", url) for face in faces
+                if re.search(r'font-family:\s*"([^"]+)"', face).group(1) in families and used & unicode_range(face)
+                for url in re.findall(r'url\("([^"]+)"\)', face)]
+        phone = Phone(*server.server_address[:2])
+        for url in urls:
+            phone.request("GET", url)
+        fonts = total(phone.log)
+        texts = json.dumps({t.key: t.text.get(lang) for t in operations.person_texts(q)}, ensure_ascii=False).encode()
+        texts_sent = len(brotli.compress(texts))
+        seconds = generated_recordings(app, lang)
+        listener = Phone(*server.server_address[:2])
+        log_in(listener)
+        mark = listener.mark()
+        _, _, listing = listener.request("GET", f"/audio/{lang}/", headers={"Accept": "application/json"})
+        for url in json.loads(listing)["urls"]:
+            listener.request("GET", url)
+        audio = total(listener.since(mark))
+        note = "" if urls else ("  (system fonts; Khmer: the font above)" if lang == "km" else "  (system fonts)")
+        print(f"  language {lang:8} fonts {kb(fonts)} + texts {kb(texts_sent)} + audio {kb(audio)}"
+              f" = {kb(fonts + texts_sent + audio)}   ({len(json.loads(listing)['urls'])} recordings,"
+              f" {seconds:.0f} s){note}")
+
+
 def describe(fetches: list[Fetch]) -> str:
     return ", ".join(f"{f.method} {f.path} {f.status} {f.transferred}" for f in fetches)
 
@@ -327,6 +423,7 @@ def main() -> int:
                 print(f"      {f.method} {f.path[:60]:60} sent {f.wire:7} B (body {f.body} B)")
     print(f"  each of the {local_screens} screens of the form (context, consent, questions) {kb(0)}"
           "  (runs on the phone)")
+    languages(server)
     server.shutdown()
     print("\nPASS" if ok else "\nFAIL")
     return 0 if ok else 1

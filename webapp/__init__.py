@@ -71,6 +71,8 @@ def _register_features(app: Flask) -> None:
     from .core import views as core_views
     from .demo import demo_cli
     from .outbox import cli as outbox_commands
+    from .recordings import cli as recordings_cli
+    from .recordings import views as recordings_views
     from .referrals import cli as referrals_cli
     from .referrals import views as referrals_views
     from .review import cli as review_cli
@@ -82,13 +84,15 @@ def _register_features(app: Flask) -> None:
 
     for blueprint in (
         core_views.bp, health.bp, auth_views.bp, screening_views.bp, screening_api.bp, admin_views.bp,
-        referrals_views.bp, review_views.bp, dashboard.bp, audit_views.bp, sms_views.webhooks, sms_views.simulator,
+        referrals_views.bp, review_views.bp, dashboard.bp, audit_views.bp, recordings_views.bp, sms_views.webhooks,
+        sms_views.simulator,
     ):
         app.register_blueprint(blueprint)
     for command in (
         screening_cli.screening_cli, auth_cli.users_cli, demo_cli, referrals_cli.directory_cli,
         referrals_cli.referrals_cli, review_cli.export_cli, outbox_commands.group, sms_commands.sms_cli,
         maintenance.keys_cli, maintenance.purge_command, core_cli.grant_app_role_command,
+        recordings_cli.recordings_cli,
     ):
         app.cli.add_command(command)
     outbox_commands.add_tick(app, sms_commands.tick)  # reminders and expiry on each pass of the worker

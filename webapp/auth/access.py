@@ -43,6 +43,10 @@ MATRIX: dict[str, object] = {
     "audit.*": SUPERVISORS,  # national supervisors only: checked in the view
     "simulator.*": frozenset({"supervisor", "admin"}),
     "admin.*": frozenset({"admin"}),
+    "recordings.*": frozenset({"admin"}),
+    # The recordings themselves: any phone in use may play them (and keep them for offline use).
+    "recordings.audio": ANY,
+    "recordings.manifest": ANY,
 }
 
 

@@ -32,12 +32,21 @@ def set_security_headers(response: Response) -> Response:
     headers["Referrer-Policy"] = "same-origin"
     headers["X-Frame-Options"] = "DENY"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(self)"
+    # A view may widen it for its own page (the administrator's recording page: microphone).
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
     config = current_app.config["APP_CONFIG"]
     if config.is_production and config.secure_cookies:
         # Production is served over HTTPS only: browsers never try plain HTTP again.
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if request.endpoint != "static" and request.endpoint not in ("core.manifest",):
+    if request.endpoint != "static" and request.endpoint not in ("core.manifest",) \
+            and not getattr(response, "keeps_cache_control", False):
         # Case data must not sit in a shared phone's or proxy's cache.
         headers["Cache-Control"] = "no-store"
+    return response
+
+
+def keep_cache_control(response: Response) -> Response:
+    """Let ``response`` keep its own Cache-Control: for content that is no case data and is
+    versioned (the recordings of the questionnaire's texts), not the default no-store."""
+    response.keeps_cache_control = True
     return response

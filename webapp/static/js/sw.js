@@ -9,16 +9,22 @@
 //   ASSETS below when it sends this file, so a changed file means a new worker that
 //   precaches it anew and drops the old copies. With no network, a page cached before an
 //   update still gets the copy this worker holds.
+// - Recordings of the person-facing texts (/audio/<lang>/<key>?v=<hash of the audio>): from
+//   the cache first, kept in their own cache across versions of this worker. A page asks
+//   for a whole language ahead of use (postMessage({type: "cache-audio", lang}), answered on
+//   the message's port with {lang, cached, dropped}); the worker then fetches the current
+//   list (/audio/<lang>/), keeps every recording and drops the older versions.
 // - Nothing else is cached: case pages and results stay no-store, and POSTs always go to
 //   the network (the queue in enhance.js keeps what could not be sent).
 // Bump VERSION whenever this file or the list of precached files changes: the old caches
 // are dropped when the new worker activates.
 const VERSION = "v1";
 const STATIC = "static-" + VERSION;
+const AUDIO = "audio-v1"; // not tied to VERSION: recordings outlive a new worker
 const PAGES = "pages-" + VERSION; // enhance.js drops "pages-*" at log-out and when nobody is logged in
 const MINE = "/screenings/";
 const SHELL = ["/screenings/app", MINE, "/api/questionnaire"];
-const ASSETS = ["/static/css/app.css", "/static/js/enhance.js", "/static/js/screen.js"];
+const ASSETS = ["/static/css/app.css", "/static/css/fonts.css", "/static/js/enhance.js", "/static/js/screen.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -34,7 +40,7 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
-      .then((keys) => Promise.all(keys.filter((key) => key !== STATIC && key !== PAGES).map((key) => caches.delete(key))))
+      .then((keys) => Promise.all(keys.filter((key) => key !== STATIC && key !== PAGES && key !== AUDIO).map((key) => caches.delete(key))))
       .then(() => self.clients.claim())
   );
 });
@@ -49,6 +55,8 @@ self.addEventListener("fetch", (event) => {
   } else if (request.mode === "navigate") {
     event.respondWith(fetch(request).catch(() =>
       caches.open(PAGES).then((cache) => cache.match(MINE, { ignoreVary: true })).then((hit) => hit || Response.error())));
+  } else if (/^\/audio\/[^/]+\/[^/]+$/.test(url.pathname)) {
+    event.respondWith(audioFirst(url));
   } else if (url.pathname.indexOf("/static/") === 0) {
     event.respondWith(cacheFirst(request));
   }
@@ -104,3 +112,38 @@ function cacheFirst(request) {
     })
   );
 }
+
+// A recording: the whole file from the cache (a media element's Range request gets the full
+// 200, which it accepts; the Cache API cannot keep a 206), else from the network, kept.
+function audioFirst(url) {
+  return caches.open(AUDIO).then((cache) => cache.match(url.href).then((hit) => {
+    if (hit) return hit;
+    return fetch(url.href, { credentials: "same-origin" }).then((response) => {
+      if (response.status === 200 && !response.redirected) cache.put(url.href, response.clone());
+      return response;
+    }).catch(() => cache.match(url.href, { ignoreSearch: true }).then((old) => old || Response.error()));
+  }));
+}
+
+function cacheAudio(lang) {
+  const prefix = "/audio/" + encodeURIComponent(lang) + "/";
+  return fetch(prefix, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then((response) => { if (!response.ok) throw new Error(String(response.status)); return response.json(); })
+    .then((listing) => caches.open(AUDIO).then((cache) => {
+      const wanted = listing.urls.map((u) => new URL(u, self.location.origin).href);
+      return cache.keys().then((keys) => {
+        const old = keys.filter((r) => new URL(r.url).pathname.indexOf(prefix) === 0 && wanted.indexOf(r.url) < 0);
+        return Promise.all(old.map((r) => cache.delete(r))).then(() =>
+          Promise.all(wanted.map((u) => cache.match(u).then((hit) => hit || fetch(u, { credentials: "same-origin" })
+            .then((response) => response.status === 200 ? cache.put(u, response) : null))))
+        ).then(() => ({ lang: lang, cached: wanted.length, dropped: old.length }));
+      });
+    }));
+}
+
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  if (data.type !== "cache-audio" || typeof data.lang !== "string") return;
+  const reply = (answer) => { if (event.ports && event.ports[0]) event.ports[0].postMessage(answer); };
+  event.waitUntil(cacheAudio(data.lang).then(reply, (error) => reply({ lang: data.lang, error: String(error) })));
+});

@@ -1,0 +1,1 @@
+"""Recorded audio of the person-facing texts, per language (issue 16 item 4)."""
