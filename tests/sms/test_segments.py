@@ -77,6 +77,8 @@ def test_cluster_packing():
     # A consonant with COENG and its subscript (ស្រ្តី, 6 units) moves whole too.
     assert segments("ក" * 64 + "ស្រ្តី" + "ក" * 64) == 3
     assert segments("ក" * 61 + "ស្រ្តី" + "ក" * 67) == 2
+    # An emoji with a skin tone is two surrogate pairs but one cluster (4 units): it moves whole.
+    assert segments("a" * 65 + "👍🏽" + "a" * 65) == 3
     # Within one segment, clusters do not matter: 70 units is one segment.
     assert segments("ក់" * 35) == 1 and segments("ក់" * 36) == 2
 
