@@ -11,9 +11,21 @@ never silently doubles in price. A USSD screen: 182 GSM-7 characters, or 80 UTF-
 """
 from __future__ import annotations
 
-from questionnaires.budgets import SMS_MAX_SEGMENTS, Cost, clusters, cost, gsm7_length, is_gsm7, ucs2_units
-
-__all__ = ["Cost", "clusters", "cost", "fits_sms", "fits_ussd", "is_gsm7", "segments", "ucs2_units"]
+from questionnaires.budgets import (  # noqa: F401  (re-exported: the outbox's names for them)
+    GSM7 as GSM7_BASIC,
+    GSM7_EXT as GSM7_EXTENSION,
+    GSM7_PART,
+    GSM7_SINGLE,
+    SMS_MAX_SEGMENTS,
+    UCS2_PART,
+    UCS2_SINGLE,
+    Cost,
+    clusters,
+    cost,
+    gsm7_length,
+    is_gsm7,
+    ucs2_units,
+)
 
 KHMER_MAX_SEGMENTS = SMS_MAX_SEGMENTS["km"]
 ENGLISH_MAX_SEGMENTS = SMS_MAX_SEGMENTS["en"]
