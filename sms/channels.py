@@ -80,7 +80,9 @@ def referral_answer(raw_phone: str | None, body: str | None, caller: Caller | No
             service = directory.find_by_phone(phones.normalise(raw_phone or ""))
         except phones.PhoneError:
             return None
-    return operations.answer_by_sms(service, body) if service is not None else None
+    if service is None:
+        return None
+    return operations.answer_by_sms(service, body, caller.user.language if caller is not None else None)
 
 
 def caller_sms_reply(

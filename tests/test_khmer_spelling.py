@@ -15,6 +15,7 @@ from questionnaires import khmer
 
 ROOT = Path(__file__).resolve().parent.parent
 YAML_FILES = ["questionnaires/definitions/v1.yaml", "questionnaires/definitions/v2.yaml", "sms/messages.yaml",
+              "webapp/referrals/notices.yaml",
               "questionnaires/definitions/places.yaml"]
 
 

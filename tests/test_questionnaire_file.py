@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import questionnaires as Q
-from questionnaires.budgets import gsm7_length, ucs2_units
+from questionnaires.budgets import cost, gsm7_length, ucs2_units
 from questionnaires.loader import DEFINITIONS, DefinitionError, load_places, parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +46,7 @@ BROKEN = [
     ("unknown need", lambda raw: question_entry(raw, "U2")["tags"].update(need="doctor"), "'U2': tags.need: unknown category 'doctor'"),
     ("two questions in one role", lambda raw: question_entry(raw, "nationality")["tags"].update(role="sex"), "more than one question has tags.role 'sex'"),
     ("Khmer SMS over budget", lambda raw: question_entry(raw, "P1")["sms"].update(km="ក" * 135), "'P1': sms.km: 135 UTF-16 units, over the budget of 134"),
+    ("Khmer SMS with a cluster across the parts", lambda raw: question_entry(raw, "P1")["sms"].update(km="ក" * 66 + "ក់" + "ក" * 66), "'P1': sms.km: 134 UTF-16 units but 3 segments"),
     ("Khmer USSD over budget", lambda raw: question_entry(raw, "C7")["ussd"].update(km="ក" * 81), "'C7': ussd.km: 81 UTF-16 units, over the budget of 80"),
     ("English SMS over budget", lambda raw: question_entry(raw, "M10")["sms"].update(en="a" * 161), "'M10': sms.en: 161 GSM-7 characters, over the budget of 160"),
     ("English USSD not GSM-7", lambda raw: question_entry(raw, "U3")["ussd"].update(en="Afraid — to go back?"), "'U3': ussd.en: uses '—', which is not a GSM-7 character"),
@@ -108,6 +109,7 @@ def test_every_text_is_written_in_both_languages():
 @pytest.mark.parametrize("question", q.questions, ids=lambda question: question.code)
 def test_sms_texts_fit_their_budget(question):
     assert ucs2_units(question.sms.km) <= 134, f"{question.code} Khmer SMS is {ucs2_units(question.sms.km)} units"
+    assert cost(question.sms.km).segments <= 2, f"{question.code} Khmer SMS takes {cost(question.sms.km)}"
     length = gsm7_length(question.sms.en)
     assert length is not None, f"{question.code} English SMS text is not GSM-7"
     assert length <= 160

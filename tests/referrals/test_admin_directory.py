@@ -38,6 +38,14 @@ def test_admin_adds_and_edits_a_service(app, client, db):
     db.session.expire_all()
     service = db.session.get(Service, service.id)
     assert service.places == 0 and service.active is False
+    assert service.language == "km"  # the default: its phone reads Khmer
+    client.post(f"/admin/services/{service.id}", data={**FORM, "language": "en", "csrf_token": token})
+    db.session.expire_all()
+    assert db.session.get(Service, service.id).language == "en"
+    assert '<option selected value="en">' in client.get(f"/admin/services/{service.id}").get_data(as_text=True)
+    assert '<td lang="en">English</td>' in client.get("/admin/services").get_data(as_text=True)
+    bad = client.post(f"/admin/services/{service.id}", data={**FORM, "language": "fr", "csrf_token": token})
+    assert bad.status_code != 302
 
 
 def test_csv_upload_with_bad_rows_imports_nothing_and_names_them(app, client, db):

@@ -59,6 +59,33 @@ def test_import_then_export_round_trips(app, db):
     assert directory.import_csv(exported) == (0, 5)  # idempotent: updates, no duplicates
 
 
+def test_language_column_sets_what_the_service_reads_and_a_file_without_it_keeps_it(app, db):
+    rows = synthetic_rows(3)
+    rows[1]["language"] = "en"
+    rows[2]["language"] = "EN"
+    assert directory.import_csv(as_csv(rows)) == (3, 0)
+    db.session.commit()
+    languages = db.session.scalars(select(Service.language).order_by(Service.registration_number)).all()
+    assert languages == ["km", "en", "en"]  # empty: Khmer, the default
+    exported = list(csv.DictReader(io.StringIO(directory.export_csv(db.session.scalars(select(Service))))))
+    assert sorted(r["language"] for r in exported) == ["en", "en", "km"]
+    without = io.StringIO()
+    columns = [c for c in directory.COLUMNS if c != "language"]
+    writer = csv.DictWriter(without, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(synthetic_rows(3))
+    assert directory.import_csv(without.getvalue()) == (0, 3)
+    db.session.commit()
+    assert db.session.scalars(select(Service.language).order_by(Service.registration_number)).all() == languages
+    rows[0]["language"] = "fr"
+    try:
+        directory.import_csv(as_csv(rows))
+    except directory.ImportError_ as exc:
+        assert [(e.line, e.field) for e in exc.errors] == [(2, "language")]
+    else:
+        raise AssertionError("an unknown language was imported")
+
+
 def test_duplicate_registration_numbers_rejected(app, db):
     rows = synthetic_rows(3)
     rows[2]["registration_number"] = rows[0]["registration_number"]

@@ -51,7 +51,9 @@ def test_likely_victim_is_referred_once_the_person_agrees(app, client, db):
     messages = db.session.scalars(select(OutboxMessage)).all()
     assert {m.recipient for m in messages} == {"+85512000101"}
     body = messages[0].body
-    assert result["case_number"] in body and "male" in body and "25-34" in body and f"YES {referrals[0].id}" in body
+    # The service reads Khmer (the default): sex, age band in Khmer digits, and the reply to send.
+    assert result["case_number"] in body and "ភេទប្រុស" in body and "អាយុ ២៥-៣៤" in body
+    assert f"បាទ/ចាស {referrals[0].id}" in body
     assert "Synthetic" not in body  # no name (our synthetic screener's name) in an SMS
 
 

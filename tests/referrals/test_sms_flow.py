@@ -75,9 +75,9 @@ def test_service_gets_an_sms_answers_yes_and_the_screener_sees_accepted(sms_app,
     assert to_service, Gateway.received
     text = to_service[0]["body"]
     assert result["case_number"] in text and "Synthetic" not in text and "DEMO" not in text
-    referral_id = int(re.search(r"YES (\d+)", text).group(1))
+    referral_id = int(re.search(r"បាទ/ចាស (\d+)", text).group(1))  # the service reads Khmer (the default)
     response, replies = post_sms(sms_app.test_client(), f"yes {referral_id}", phone=SERVICE_PHONE)
-    assert response.status_code == 200 and "accepted" in replies[0]
+    assert response.status_code == 200 and "បានទទួល" in replies[0]
     page = client.get(result["result_url"]).get_data(as_text=True)
     assert f'data-referral="{referral_id}" data-state="accepted"' in page
     # The same answer again (a gateway retry, a double tap) changes nothing.

@@ -69,11 +69,12 @@ def test_a_service_staff_phone_answers_its_referrals_by_sms(channel_app, client,
         from webapp.auth.operations import create_user
 
         create_user(role="service", name="Synthetic service staff", phone=STAFF_PHONE, service_id=ids["DEMO-001"],
-                    password="correct horse battery staple 1")
+                    language="en", password="correct horse battery staple 1")
         database.session.commit()
     phone = channel_app.test_client()
     response, texts = post_sms(phone, f"YES {referral.id}")
-    assert response.status_code == 200 and "accepted" in texts[0]
+    # The reply is in the staff member's own language (English), not the service's (Khmer).
+    assert response.status_code == 200 and texts == [f"Thank you. Referral {referral.id}: accepted."]
     db.session.expire_all()
     assert db.session.get(Referral, referral.id).state == "accepted"
     assert post_ussd(phone, "gw-1", "").get_data(as_text=True) == NEUTRAL_USSD

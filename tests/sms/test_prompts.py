@@ -117,3 +117,14 @@ def test_ussd_end_and_choose_screens_fit(language):
         result = Say("result", params={"case": LONGEST_CASE, "tier": tier, "flags": ["urgent", "minor"]})
         screen, end = render.ussd_screen(q, [result], language=language, question=None)
         assert end and fits_ussd(screen) and LONGEST_CASE in screen
+
+
+@pytest.mark.parametrize("question", q.questions, ids=lambda question: question.code)
+def test_khmer_prompt_keeps_the_sms_wording_when_its_units_fit(question):
+    """Counting segments as the carrier does (a Khmer cluster never split across parts) must
+    not silently swap a question's SMS wording for the shorter USSD one: every question whose
+    SMS text and short answer key fit in 134 UTF-16 units also fits in 2 segments by cluster."""
+    text = f"{question.sms.km}\n{render.answer_key(q, question, 'km', short=True)}"
+    if cost(text).units > 134:
+        pytest.skip("too long even by units: the renderer's fallback is by design")
+    assert render.sms_prompt(q, question, "km").startswith(question.sms.km + "\n")

@@ -3,8 +3,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
+
+from ..core.forms import options
 
 
 class ServiceForm(FlaskForm):
@@ -26,6 +28,8 @@ class ServiceForm(FlaskForm):
     phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=32)])
     places = StringField(_l("Places available (empty: not residential)"), validators=[Optional()])
     hours = StringField(_l("Opening hours"), validators=[Optional(), Length(max=120)])
+    language = SelectField(_l("Language of its text messages"), choices=options([("km", "ខ្មែរ"), ("en", "English")]),
+                           default="km")
     active = BooleanField(_l("Active"), default=True)
 
 

@@ -1,83 +1,40 @@
 """How many SMS segments a text costs, and whether it fits our budgets.
 
-A message in the GSM 03.38 default alphabet is sent in 7-bit septets: 160 in one segment,
-153 per segment once split (the rest of each segment carries the concatenation header).
-Extension-table characters (``^{}\\[~]|€``) take two septets and are never split across
-segments. Any other character (all of Khmer) makes the whole message UCS-2: 70 UTF-16
-units in one segment, 67 per segment once split, surrogate pairs (emoji) kept together.
+The counting itself lives in ``questionnaires.budgets`` (plain Python, so the questionnaire
+loader checks every question's text by the same count): GSM-7 septets with the escape pairs
+kept whole, else UCS-2 in 70 units or parts of 67, packed the way Twilio's segment calculator
+packs them, whole grapheme clusters per part (a Khmer cluster or an emoji is never split).
 
-Budgets: a Khmer message may take 2 UCS-2 segments (at most 134 units); an English message
-must be one GSM-7 segment (160 septets), so it never silently doubles in price.
+Budgets: a Khmer message may take 2 UCS-2 segments (at most 134 units, fewer when a cluster
+would straddle the parts); an English message must be one GSM-7 segment (160 septets), so it
+never silently doubles in price. A USSD screen: 182 GSM-7 characters, or 80 UTF-16 units.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+from questionnaires.budgets import (  # noqa: F401  (re-exported: the outbox's names for them)
+    GSM7 as GSM7_BASIC,
+    GSM7_EXT as GSM7_EXTENSION,
+    GSM7_PART,
+    GSM7_SINGLE,
+    SMS_MAX_SEGMENTS,
+    UCS2_PART,
+    UCS2_SINGLE,
+    Cost,
+    clusters,
+    cost,
+    gsm7_length,
+    is_gsm7,
+    ucs2_units,
 )
-GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
-GSM7_SINGLE, GSM7_PART = 160, 153
-UCS2_SINGLE, UCS2_PART = 70, 67
-
-KHMER_MAX_SEGMENTS = 2
-ENGLISH_MAX_SEGMENTS = 1
-# USSD screens: characters shown, not segments.
+KHMER_MAX_SEGMENTS = SMS_MAX_SEGMENTS["km"]
+ENGLISH_MAX_SEGMENTS = SMS_MAX_SEGMENTS["en"]
 USSD_GSM7_MAX = 182
 USSD_UCS2_MAX = 80
 
 
-@dataclass(frozen=True)
-class Cost:
-    encoding: str  # "GSM-7" or "UCS-2"
-    units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
-    segments: int
-
-
-def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
-
-
-def _gsm7_weight(ch: str) -> int:
-    return 2 if ch in GSM7_EXTENSION else 1
-
-
-def _ucs2_weight(ch: str) -> int:
-    return 2 if ord(ch) > 0xFFFF else 1
-
-
-def cost(text: str) -> Cost:
-    """Encoding, length in units and number of segments of ``text`` as one SMS."""
-    if is_gsm7(text):
-        weights = [_gsm7_weight(ch) for ch in text]
-        return Cost("GSM-7", sum(weights), _segments(weights, GSM7_SINGLE, GSM7_PART))
-    weights = [_ucs2_weight(ch) for ch in text]
-    return Cost("UCS-2", sum(weights), _segments(weights, UCS2_SINGLE, UCS2_PART))
-
-
-def _segments(weights: list[int], single: int, part: int) -> int:
-    total = sum(weights)
-    if total == 0:
-        return 0
-    if total <= single:
-        return 1
-    count, used = 1, 0
-    for weight in weights:
-        if used + weight > part:  # an escape pair or surrogate pair is never split
-            count += 1
-            used = 0
-        used += weight
-    return count
-
-
 def segments(text: str) -> int:
     return cost(text).segments
-
-
-def ucs2_units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def fits_sms(text: str, language: str) -> bool:
@@ -90,6 +47,7 @@ def fits_sms(text: str, language: str) -> bool:
 
 def fits_ussd(text: str) -> bool:
     """A USSD screen: 182 GSM-7 characters, or 80 when it needs UCS-2."""
-    if is_gsm7(text):
-        return sum(_gsm7_weight(ch) for ch in text) <= USSD_GSM7_MAX
+    septets = gsm7_length(text)
+    if septets is not None:
+        return septets <= USSD_GSM7_MAX
     return ucs2_units(text) <= USSD_UCS2_MAX

@@ -18,8 +18,9 @@ from .models import SERVICE_KINDS, Service
 
 COLUMNS = (
     "registration_number", "name_km", "name_en", "kind", "service_types", "accepts_sexes", "age_min", "age_max",
-    "nationalities", "provinces", "lat", "lon", "address", "phone", "places", "hours", "active",
+    "nationalities", "provinces", "lat", "lon", "address", "phone", "places", "hours", "active", "language",
 )
+LANGUAGES = ("km", "en")
 LIST_COLUMNS = ("service_types", "accepts_sexes", "nationalities", "provinces")
 REQUIRED = ("registration_number", "name_km", "name_en", "kind", "service_types", "provinces", "lat", "lon")
 ADDRESS_MAX = 300  # as on the admin form
@@ -127,6 +128,11 @@ def parse_row(row: dict[str, str], line: int) -> tuple[dict[str, Any], list[RowE
     if active not in ("yes", "no", "true", "false", "1", "0"):
         bad("active", "must be yes or no")
     values["active"] = active in ("yes", "true", "1")
+    if row.get("language") is not None:  # a file without the column keeps each service's language
+        language = row["language"].strip().lower() or "km"
+        if language not in LANGUAGES:
+            bad("language", "must be km or en")
+        values["language"] = language
     return values, errors
 
 

@@ -23,6 +23,7 @@ class Service(db.Model):
         CheckConstraint("kind IN ('government','ngo','international')", name="kind"),
         CheckConstraint("places IS NULL OR places >= 0", name="places"),
         CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="point"),
+        CheckConstraint("language IN ('km','en')", name="language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +46,8 @@ class Service(db.Model):
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     places: Mapped[int | None] = mapped_column(Integer)
     hours: Mapped[str] = mapped_column(String(120), default="")
+    # The language of the texts its phone receives (referral notices, replies): Khmer or English.
+    language: Mapped[str] = mapped_column(String(2), default="km", server_default="km")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -17,7 +17,7 @@ from ..core.types import utcnow
 from ..extensions import db
 from ..outbox import operations as outbox
 from ..screening.models import Screening
-from . import matching
+from . import matching, notices
 from .models import Referral, ReferralEvent, Service
 
 DEADLINE = timedelta(hours=4)
@@ -180,17 +180,15 @@ def notify(referral: Referral, actor: User | None) -> None:
 
 
 def service_message(referral: Referral) -> str:
-    """What the service's phone receives: never a name, only what the service needs."""
+    """What the service's phone receives, in the service's language and within one
+    message's budget: never a name, only what the service needs (notices.yaml)."""
     screening = referral.screening
-    answers = screening.answer_map()
-    urgent = "URGENT " if referral.urgent else ""
-
     # Built from the public URL, not the request: escalations run from a cron tick.
     link = f"{current_app.config['APP_CONFIG'].public_base_url}/referrals/{referral.id}"
-    return (
-        f"{urgent}Referral {referral.id}: case {screening.case_number}, {screening.tier.replace('_', ' ')}, "
-        f"{answers.get('sex', 'unknown')}, age {age_band(screening)}, needs {referral.need.replace('_', ' ')}. "
-        f"Reply YES {referral.id} or NO {referral.id}. {link}"
+    return notices.service_notice(
+        referral.service.language, referral_id=referral.id, case=screening.case_number, tier=screening.tier,
+        sex=screening.answer_map().get("sex"), age=age_band(screening), need=referral.need,
+        urgent=referral.urgent, link=link,
     )
 
 
@@ -208,7 +206,8 @@ def answer(referral: Referral, accept: bool, *, actor: User | None, kind: str, r
 
 
 def escalate(referral: Referral, why: str) -> Referral | None:
-    """Offer the case to the next matching service and alert the region's supervisors."""
+    """Offer the case to the next matching service and alert the region's supervisors.
+    ``why``: ``declined`` or ``expired`` (a key of notices.yaml ``why``)."""
     tried = set(db.session.scalars(select(ReferralEvent.service_id).join(Referral).where(
         Referral.screening_id == referral.screening_id, Referral.need == referral.need,
         ReferralEvent.service_id.is_not(None))))
@@ -238,10 +237,10 @@ def alert_supervisors(referral: Referral, why: str, *, offered_next: bool) -> No
     supervisors = db.session.scalars(select(User).where(
         User.role == "supervisor", User.active.is_(True),
         or_(User.national.is_(True), User.province_code == province)))
-    outcome = "offered to the next service" if offered_next else "no other service fits"
-    text = f"Referral {referral.id} for case {screening.case_number} was {why}; {outcome}. Please check the review page."
     for supervisor in supervisors:
         if supervisor.phone:
+            text = notices.supervisor_alert(supervisor.language, referral_id=referral.id, case=screening.case_number,
+                                            why=why, offered_next=offered_next)
             outbox.enqueue(supervisor.phone, text, "alert")
 
 
@@ -252,7 +251,7 @@ def expire_overdue(now: datetime | None = None) -> int:
                                  .with_for_update(skip_locked=True)).all()
     for referral in overdue:
         transition(referral, "expired", None, "system")
-        escalate(referral, "not answered in time")
+        escalate(referral, "expired")
     db.session.flush()
     return len(overdue)
 
@@ -313,9 +312,11 @@ def parse_service_reply(text: str | None) -> tuple[bool, int] | None:
     return None
 
 
-def answer_by_sms(service: Service, text: str | None) -> str | None:
+def answer_by_sms(service: Service, text: str | None, language: str | None = None) -> str | None:
     """A service's SMS answer to a referral, from its registered phone. Returns the reply
-    to send back, or None when the message is not a referral answer."""
+    to send back (in ``language``, the sender's own when a staff member answers, else the
+    service's), or None when the message is not a referral answer."""
+    language = language or service.language
     parsed = parse_service_reply(text)
     if parsed is None:
         return None
@@ -324,9 +325,9 @@ def answer_by_sms(service: Service, text: str | None) -> str | None:
     # or no such number): one answer for all, so nothing can be learned from it.
     referral = sent_referral(service.id, referral_id)
     if referral is None:
-        return f"Referral {referral_id} is not one of yours."
+        return notices.service_reply(language, "not_yours", referral_id=referral_id)
     try:
         answer(referral, accept, actor=None, kind="sms")
     except ReferralError:
-        return f"Referral {referral_id} is already {referral.state}."
-    return f"Thank you. Referral {referral_id}: {'accepted' if accept else 'declined'}."
+        return notices.service_reply(language, "already", referral_id=referral_id, state=referral.state)
+    return notices.service_reply(language, "accepted" if accept else "declined", referral_id=referral_id)

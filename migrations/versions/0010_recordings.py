@@ -1,6 +1,6 @@
 """recordings: recorded audio of the person-facing texts, per language, with review status
 
-Revision ID: 0010_h16b
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-30 13:30:00.000000
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_h16b'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
