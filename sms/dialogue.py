@@ -23,7 +23,6 @@ from webapp.core.types import utcnow
 from webapp.extensions import db
 from webapp.outbox import operations as outbox
 from webapp.referrals import operations as referral_ops
-from webapp.referrals.models import Referral
 from webapp.screening import operations as screening_ops
 from webapp.screening.models import Screening
 from webapp.screening.operations import Context, ScreeningError
@@ -443,7 +442,7 @@ class Dialogue:
     def _share_say(self, screening: Screening, *, lock: bool = False) -> Say | None:
         """The referral in short form and the consent question, when a referral of
         ``screening`` still waits for the person's answer (what the web result page asks)."""
-        undecided = _undecided(screening, lock=lock)
+        undecided = referral_ops.awaiting_consent(screening, lock=lock)
         if not undecided:
             return None
         services: list[dict] = []
@@ -490,13 +489,7 @@ class Dialogue:
         if say is None:
             case = screening.case_number if screening is not None else ""
             return Turn([Say("text", "share.already", params={"case": case})], end=True)
-        decided = referral_ops.set_consent(screening, consent, actor=self.user)
-        if consent:
-            for referral in decided:
-                if referral.awaiting == "screener":
-                    # A labour-rights referral waits for the screener, who has just sent
-                    # it on by this yes (the web page has a separate button for it).
-                    referral_ops.confirm(referral, self.user)
+        decided = referral_ops.share(screening, consent, actor=self.user)
         params = dict(
             say.params,
             consent=consent,
@@ -540,18 +533,6 @@ class Dialogue:
     def _prepend(notices: list[Say], turn: Turn) -> Turn:
         turn.says[:0] = notices
         return turn
-
-
-def _undecided(screening: Screening, *, lock: bool = False) -> list[Referral]:
-    """Referrals of ``screening`` waiting for the person's answer to sharing their case."""
-    query = select(Referral).where(Referral.screening_id == screening.id).order_by(Referral.id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return [
-        referral
-        for referral in db.session.scalars(query)
-        if referral.state == "proposed" and referral.consent_to_share is None
-    ]
 
 
 def _previous_code(q: questionnaires.Questionnaire, answers: dict, current: str) -> str | None:

@@ -188,7 +188,8 @@ def result(uuid):
     form = NoteForm(formdata=None, note=screening.note, initials=screening.initials)
     return render_template(
         "screening/result.html", screening=screening, view=presenters.ResultView(screening), form=form,
-        referrals=referrals.of_screening(screening), info_requests=review.requests_of(screening),
+        referrals=referrals.of_screening(screening), awaiting_consent=referrals.awaiting_consent(screening),
+        info_requests=review.requests_of(screening),
     )
 
 

@@ -1,0 +1,98 @@
+"""One rule, one place: each business rule the web and the phone channels share is decided
+once (in the feature's operations, or the engine for pure rules) and every channel obeys
+it. Each test drives the channels themselves (signed Twilio posts, USSD posts, web pages)
+and checks they agree. Synthetic data only."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tests.referrals.test_flow import setup_directory
+from tests.sms.conftest import make_staff, post_sms
+from tests.sms.test_referral_dialogue import LABOUR_PHONE, answers_of, outbox, referrals, screen_by_sms
+from tests.web import csrf, login
+from webapp.extensions import db as database
+from webapp.referrals import operations as referral_ops
+from webapp.referrals.models import ReferralEvent
+from webapp.screening.models import Screening
+
+PASSWORD = "correct horse battery staple 1"  # make_staff's
+
+
+@pytest.fixture
+def screener(channel_app):
+    """One staff member on both channels: the phone and a web log-in."""
+    return make_staff(channel_app, username="both-channels")
+
+
+def web_client(app):
+    client = app.test_client()
+    login(client, "both-channels", PASSWORD)
+    return client
+
+
+def the_screening(db) -> Screening:
+    db.session.expire_all()
+    return db.session.scalars(select(Screening)).one()
+
+
+def asks_consent_on_the_web(client, screening) -> bool:
+    page = client.get(f"/screenings/{screening.uuid}/result").get_data(as_text=True)
+    return f"/referrals/screening/{screening.uuid}/consent" in page
+
+
+def share_on_the_web(client, screening, answer: str):
+    page = client.get(f"/screenings/{screening.uuid}/result").get_data(as_text=True)
+    response = client.post(f"/referrals/screening/{screening.uuid}/consent",
+                           data={"share": answer, "csrf_token": csrf(page)})
+    assert response.status_code == 302
+
+
+# --- which referrals still wait for the person's consent --------------------------------------
+
+
+def test_both_channels_ask_for_consent_exactly_while_a_referral_awaits_it(
+    channel_app, channel_client, screener, vignettes, db
+):
+    setup_directory(channel_app)
+    web = web_client(channel_app)
+    # A possible victim: the referral waits for the person, then (after yes) for a supervisor.
+    _, last = screen_by_sms(channel_client, answers_of(vignettes, "e06"))
+    screening = the_screening(db)
+    with channel_app.app_context():
+        assert len(referral_ops.awaiting_consent(database.session.merge(screening))) == 1
+    assert last[-1].endswith("1 បាទ/ចាស 2 ទេ")  # SMS asks
+    assert asks_consent_on_the_web(web, screening)  # and so does the web
+    share_on_the_web(web, screening, "yes")
+    # Still proposed (a supervisor confirms), but no longer waiting for the person: neither
+    # channel asks again.
+    assert [(r.state, r.consent_to_share, r.awaiting) for r in referrals(db)] == [("proposed", True, "supervisor")]
+    assert not asks_consent_on_the_web(web, screening)
+    _, texts = post_sms(channel_client, "1")
+    assert texts == [f"ការបញ្ជូនសម្រាប់ករណី {screening.case_number} បានសម្រេចរួចហើយនៅលើទំព័រលទ្ធផល។"]
+    assert [(r.state, r.consent_to_share) for r in referrals(db)] == [("proposed", True)]
+
+
+# --- what a "yes" does to a labour-rights referral waiting for the screener -------------------
+
+
+@pytest.mark.parametrize("channel", ["web", "sms"])
+def test_a_yes_sends_the_labour_rights_referral_on_every_channel(
+    channel_app, channel_client, screener, vignettes, db, channel
+):
+    setup_directory(channel_app)
+    _, last = screen_by_sms(channel_client, answers_of(vignettes, "e03"))
+    screening = the_screening(db)
+    ((need, state, awaiting),) = [(r.need, r.state, r.awaiting) for r in referrals(db)]
+    assert (need, state, awaiting) == ("labour_rights", "proposed", "screener")
+    if channel == "web":
+        share_on_the_web(web_client(channel_app), screening, "yes")
+    else:
+        post_sms(channel_client, "1")
+    (referral,) = referrals(db)
+    assert (referral.state, referral.awaiting, referral.consent_to_share) == ("notified", None, True)
+    assert [m.recipient for m in outbox(db)] == [LABOUR_PHONE]
+    events = db.session.scalars(select(ReferralEvent).order_by(ReferralEvent.id)).all()
+    # The same trail either way: proposed, confirmed by the screener, notified by the screener.
+    assert [(e.from_state, e.to_state, e.actor_id) for e in events] == [
+        (None, "proposed", None), ("proposed", "proposed", screener), ("proposed", "notified", screener)]
