@@ -362,14 +362,14 @@ class Dialogue:
 
     def _back(self) -> Turn:
         current = self.session.question
-        previous = _previous_code(self.q, self._answers(), current) if current else None
-        if previous is None or previous == "consent" or self.session.state != "asking":
+        previous = questionnaires.previous_question(self.q, self._answers(), current) if current else None
+        if previous is None or self.session.state != "asking":
             return Turn([Say("text", "first_question"), Say("question", code=current)])
-        self.session.question = previous
+        self.session.question = previous.code
         self.session.page = 0
         self.session.showing_help = False
         self._touch()
-        return Turn([Say("question", code=previous)])
+        return Turn([Say("question", code=previous.code)])
 
     # --- answers ----------------------------------------------------------------------
 
@@ -533,19 +533,6 @@ class Dialogue:
     def _prepend(notices: list[Say], turn: Turn) -> Turn:
         turn.says[:0] = notices
         return turn
-
-
-def _previous_code(q: questionnaires.Questionnaire, answers: dict, current: str) -> str | None:
-    """The answered question asked just before ``current``, in questionnaire order (the
-    engine's ``previous_question`` looks from the last answer, which is not the same once
-    the screener went back and a change made an earlier question relevant)."""
-    kept = questionnaires.effective_answers(q, answers)
-    codes = q.codes
-    position = codes.index(current) if current in codes else len(codes)
-    for code in reversed(codes[:position]):
-        if code in kept:
-            return code
-    return None
 
 
 def _place_context(q: questionnaires.Questionnaire, place: str) -> dict | None:

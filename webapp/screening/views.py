@@ -156,7 +156,7 @@ def question(uuid, code):
         "screening/question.html",
         screening=screening, question=item, form=form, error=error,
         current=answers.get(code), position=asked.index(code) + 1, total=len(asked),
-        previous=previous if previous and previous.code != "consent" else None,
+        previous=previous,
         view=presenters.QuestionView(q, item),
     ), (422 if error else 200)
 
