@@ -453,7 +453,7 @@ class Dialogue:
                                  "phone": service.phone or "", "hours": service.hours or ""})
         params = {
             "case": screening.case_number,
-            "tier": screening.confirmed_tier or screening.tier,
+            "tier": screening.final_tier,
             "flags": list(screening.flags or []),
             "services": services,
             "missing": any(referral.service is None for referral in undecided),

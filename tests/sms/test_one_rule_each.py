@@ -11,8 +11,10 @@ import questionnaires as Q
 from tests.referrals.test_flow import setup_directory
 from tests.sms.conftest import make_staff, post_sms
 from tests.sms.helpers import asked_in_sms, khmer_reply
-from tests.sms.test_referral_dialogue import LABOUR_PHONE, answers_of, outbox, referrals, screen_by_sms
-from tests.web import csrf, login, start_screening
+from tests.sms.test_referral_dialogue import (
+    LABOUR_PHONE, answers_of, outbox, referrals, screen_by_sms, screen_by_ussd, ussd,
+)
+from tests.web import csrf, login, make_user, start_screening
 from webapp.extensions import db as database
 from webapp.referrals import operations as referral_ops
 from webapp.referrals.models import ReferralEvent
@@ -148,3 +150,30 @@ def test_back_goes_to_the_same_question_on_the_web_and_by_sms(channel_app, chann
     assert asked_in_sms(texts) == "age_maybe_minor"
     _, texts = post_sms(channel_client, "0")
     assert asked_in_sms(texts) == "age"
+
+
+# --- the tier a case ends with -----------------------------------------------------------------
+
+
+def test_a_supervisors_tier_is_the_one_every_channel_shows(channel_app, channel_client, screener, vignettes, db):
+    """A possible victim (e06) screened by USSD waits at the share question (its screens
+    head with the result); a supervisor overrides the tier to likely victim. The web result
+    page and the next USSD dial then both show the supervisor's tier
+    (Screening.final_tier), not the engine's."""
+    setup_directory(channel_app)
+    _, pages = screen_by_ussd(channel_client, answers_of(vignettes, "e06"), "en")
+    assert "POSSIBLE VICTIM" in pages[0]
+    screening = the_screening(db)
+    make_user(channel_app, "supervisor", username="sup-bmc", province_code="BMC")
+    supervisor = channel_app.test_client()
+    login(supervisor, "sup-bmc")
+    page = supervisor.get(f"/review/{screening.uuid}").get_data(as_text=True)
+    supervisor.post(f"/review/{screening.uuid}", data={
+        "action": "override", "tier": "likely_victim", "reason": "Synthetic: second interview", "csrf_token": csrf(page)})
+    screening = the_screening(db)
+    assert (screening.tier, screening.final_tier) == ("possible_victim", "likely_victim")
+
+    page = web_client(channel_app).get(f"/screenings/{screening.uuid}/result").get_data(as_text=True)
+    assert 'class="tier tier-likely_victim"' in page
+    screen = ussd(channel_client, "gw-after-review", [], "en")  # a new dial: the share question again
+    assert "LIKELY VICTIM" in screen and "POSSIBLE VICTIM" not in screen

@@ -109,7 +109,7 @@ def propose(screening: Screening) -> list[Referral]:
     if screening.training or db.session.scalar(select(Referral.id).where(Referral.screening_id == screening.id)):
         return []
     referrals = []
-    tier = screening.confirmed_tier or screening.tier
+    tier = screening.final_tier
     for need in matching.needs_for(tier, screening.flags or [], raised_needs(screening)):
         found = find_match(screening, need)
         referral = Referral(
@@ -234,7 +234,7 @@ def escalate(referral: Referral, why: str) -> Referral | None:
         Referral.screening_id == referral.screening_id, Referral.need == referral.need,
         ReferralEvent.service_id.is_not(None))))
     screening = referral.screening
-    need = next((n for n in matching.needs_for(screening.confirmed_tier or screening.tier, screening.flags or [],
+    need = next((n for n in matching.needs_for(screening.final_tier, screening.flags or [],
                                                raised_needs(referral.screening)) if n.name == referral.need),
                 matching.Need(referral.need, (referral.need,)))
     found = find_match(referral.screening, need, exclude_ids=tried)

@@ -142,7 +142,7 @@ class ResultView:
 
     @property
     def tier(self) -> str:
-        return self.screening.tier
+        return self.screening.final_tier
 
     @property
     def tier_words(self) -> str:
