@@ -148,13 +148,14 @@ def open_session(caller: Caller, channel: str) -> SmsSession:
     return session
 
 
+# What "back to idle" means for a session, in one place: the dialogue's own reset, the
+# take-over of a draft by the staff member's other channel, and the 24-hour expiry tick.
+IDLE = {"state": "idle", "screening_id": None, "question": None, "context": None, "page": 0, "showing_help": False}
+
+
 def _reset(session: SmsSession) -> None:
-    session.state = "idle"
-    session.screening_id = None
-    session.question = None
-    session.context = None
-    session.page = 0
-    session.showing_help = False
+    for name, value in IDLE.items():
+        setattr(session, name, value)
 
 
 class Dialogue:
@@ -340,7 +341,7 @@ class Dialogue:
         db.session.execute(
             update(SmsSession)
             .where(SmsSession.screening_id == draft.id, SmsSession.id != self.session.id)
-            .values(state="idle", screening_id=None, question=None, page=0, showing_help=False)
+            .values(**IDLE)
         )
         return self._ask(draft, notice="resumed")
 
@@ -355,8 +356,7 @@ class Dialogue:
         if cleaned == "1" and draft is not None and draft.status == "draft":
             return self._continue(draft)
         if cleaned == "2" or draft is None or draft.status != "draft":
-            self.session.state = "idle"  # the draft stays open for RESUME / another dial
-            self.session.screening_id = None
+            _reset(self.session)  # the draft stays open for RESUME / another dial
             return self._start(None)
         return self.show()
 
@@ -594,7 +594,7 @@ def expire_stale(now: datetime | None = None) -> int:
     result = db.session.execute(
         update(SmsSession)
         .where(SmsSession.state != "idle", SmsSession.last_activity_at <= now - EXPIRE_AFTER)
-        .values(state="idle", screening_id=None, question=None, context=None, page=0, showing_help=False)
+        .values(**IDLE)
     )
     return result.rowcount or 0
 

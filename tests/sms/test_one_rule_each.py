@@ -4,17 +4,22 @@ it. Each test drives the channels themselves (signed Twilio posts, USSD posts, w
 and checks they agree. Synthetic data only."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 import questionnaires as Q
 from tests.referrals.test_flow import setup_directory
-from tests.sms.conftest import make_staff, post_sms
-from tests.sms.helpers import asked_in_sms, khmer_reply
+from sms import dialogue
+from sms.models import SmsSession
+from tests.sms.conftest import make_staff, post_sms, post_ussd
+from tests.sms.helpers import asked_in_sms, keypad_reply, khmer_reply
 from tests.sms.test_referral_dialogue import (
     LABOUR_PHONE, answers_of, outbox, referrals, screen_by_sms, screen_by_ussd, ussd,
 )
 from tests.web import csrf, login, make_user, start_screening
+from webapp.core.types import utcnow
 from webapp.extensions import db as database
 from webapp.referrals import operations as referral_ops
 from webapp.referrals.models import ReferralEvent
@@ -177,3 +182,38 @@ def test_a_supervisors_tier_is_the_one_every_channel_shows(channel_app, channel_
     assert 'class="tier tier-likely_victim"' in page
     screen = ussd(channel_client, "gw-after-review", [], "en")  # a new dial: the share question again
     assert "LIKELY VICTIM" in screen and "POSSIBLE VICTIM" not in screen
+
+
+# --- back to idle --------------------------------------------------------------------------------
+
+
+def idle_fields(app, channel: str) -> dict:
+    with app.app_context():
+        row = database.session.scalars(select(SmsSession).where(SmsSession.channel == channel)).one()
+        return {name: getattr(row, name) for name in dialogue.IDLE}
+
+
+def test_every_way_back_to_idle_leaves_the_same_session(channel_app, channel_client, screener, vignettes, db):
+    """A declined consent (the dialogue), a draft taken over by the other channel, and the
+    24-hour expiry tick all leave a session exactly as dialogue.IDLE says (one of the three
+    copies used to keep the screening's place)."""
+    # The dialogue: SCREEN sets the place, a "no" to consent lets it go.
+    post_sms(channel_client, "SCREEN POIPET")
+    assert idle_fields(channel_app, "sms")["context"]["post_code"] == "POIPET"
+    post_sms(channel_client, "2")
+    assert idle_fields(channel_app, "sms") == dialogue.IDLE
+
+    # The other channel: a USSD screening under way, resumed by SMS.
+    answers = answers_of(vignettes, "e01")
+    assert post_ussd(channel_client, "gw-idle", "1").status_code == 200  # consent yes
+    assert post_ussd(channel_client, "gw-idle", "1*" + keypad_reply("U1", answers["U1"])).status_code == 200
+    assert idle_fields(channel_app, "ussd")["state"] == "asking"
+    post_sms(channel_client, "RESUME")
+    assert idle_fields(channel_app, "ussd") == dialogue.IDLE
+    assert idle_fields(channel_app, "sms")["state"] == "asking"
+
+    # The expiry tick, a day later, from the middle of a screening.
+    with channel_app.app_context():
+        assert dialogue.expire_stale(utcnow() + timedelta(hours=25)) == 1
+        database.session.commit()
+    assert idle_fields(channel_app, "sms") == dialogue.IDLE
