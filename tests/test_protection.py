@@ -22,7 +22,7 @@ from webapp.core import crypto
 from webapp.core import keys
 from webapp.core.types import utcnow
 from webapp.extensions import db as database
-from webapp.review import figures
+from webapp.figures import operations as figures
 from webapp.screening.models import Screening
 
 NOTE = "Synthetic note: Sophea asked us to call her sister"
