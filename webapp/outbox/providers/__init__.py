@@ -6,33 +6,11 @@ may help (429, 5xx, timeouts) or not (an opted-out number, a refused request).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
-
 from webapp.config import Config
 
+from .base import Provider, SendError, Sent, retryable_http_status
 
-@dataclass(frozen=True)
-class Sent:
-    provider_id: str
-    status: str = "sent"  # "queued" when the provider will report delivery later
-
-
-class SendError(Exception):
-    def __init__(self, reason: str, *, retry: bool):
-        super().__init__(reason)
-        self.reason = reason[:120]
-        self.retry = retry
-
-
-class Provider(Protocol):
-    name: str
-
-    def send(self, to: str, body: str, message_id: int) -> Sent: ...
-
-
-def retryable_http_status(status: int) -> bool:
-    return status == 429 or status >= 500
+__all__ = ["Provider", "SendError", "Sent", "provider_for", "retryable_http_status"]
 
 
 def provider_for(config: Config) -> Provider:
