@@ -197,10 +197,7 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 def _instance_secret(path: Path, fernet: bool = False) -> str:
     if path.exists():
         return path.read_text().strip()
-    if fernet:
-        value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    else:
-        value = secrets.token_urlsafe(48)
+    value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode() if fernet else secrets.token_urlsafe(48)
     path.write_text(value)
     path.chmod(0o600)
     return value

@@ -69,7 +69,7 @@ def test_the_browser_asks_exactly_what_the_engine_asks(browser, live_app):
     )
     in_browser = page.evaluate(compare, [json.loads(json.dumps(doc)), cases])
     page.close()
-    mismatches = [(a, python_view(q, a), b) for a, b in zip(cases, in_browser) if python_view(q, a) != b]
+    mismatches = [(a, python_view(q, a), b) for a, b in zip(cases, in_browser, strict=True) if python_view(q, a) != b]
     assert not mismatches, mismatches[:3]
     assert sum(view[0] is None for view in in_browser) > 100  # finished screenings are covered too
 
@@ -98,6 +98,6 @@ def test_back_in_the_browser_goes_where_the_engine_says(browser, live_app):
         found = questionnaires.previous_question(q, answers, current)
         return found.code if found else None
 
-    mismatches = [(a, c, python(a, c), b) for (a, c), b in zip(cases, in_browser) if python(a, c) != b]
+    mismatches = [(a, c, python(a, c), b) for (a, c), b in zip(cases, in_browser, strict=True) if python(a, c) != b]
     assert not mismatches, mismatches[:3]
     assert sum(b is not None for b in in_browser) > 1000

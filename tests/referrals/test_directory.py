@@ -5,6 +5,7 @@ import csv
 import io
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from webapp.referrals import directory
@@ -62,12 +63,9 @@ def test_import_then_export_round_trips(app, db):
 def test_duplicate_registration_numbers_rejected(app, db):
     rows = synthetic_rows(3)
     rows[2]["registration_number"] = rows[0]["registration_number"]
-    try:
+    with pytest.raises(directory.ImportError_) as refused:
         directory.import_csv(as_csv(rows))
-    except directory.ImportError_ as exc:
-        assert str(exc.errors[0]) == "line 4, registration_number: duplicate of line 2"
-    else:
-        raise AssertionError("duplicates imported")
+    assert str(refused.value.errors[0]) == "line 4, registration_number: duplicate of line 2"
 
 
 def test_phone_stored_encrypted_and_found_by_hash(app, db):

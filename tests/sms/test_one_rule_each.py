@@ -90,7 +90,7 @@ def test_a_yes_sends_the_labour_rights_referral_on_every_channel(
     channel_app, channel_client, screener, vignettes, db, channel
 ):
     setup_directory(channel_app)
-    _, last = screen_by_sms(channel_client, answers_of(vignettes, "e03"))
+    screen_by_sms(channel_client, answers_of(vignettes, "e03"))
     screening = the_screening(db)
     ((need, state, awaiting),) = [(r.need, r.state, r.awaiting) for r in referrals(db)]
     assert (need, state, awaiting) == ("labour_rights", "proposed", "screener")

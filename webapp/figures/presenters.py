@@ -38,7 +38,7 @@ def bar_chart(chart_id: str, title: str, rows: list[tuple[str, int]]) -> Markup:
             f'<text x="{LABEL_WIDTH + width + 6}" y="{y + 16}" font-size="13">{value}</text></g>'
         )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # noqa: S704 - every value in it went through escape() or is a number
 
 
 TITLES = {
