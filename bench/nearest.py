@@ -68,7 +68,7 @@ def main() -> None:
         queries.append((Need(kind, (kind,)), person, (rng.uniform(10.4, 14.7), rng.uniform(102.3, 107.6)), rng.choice(PROVINCES)))
 
     ours, plain, disagreements = [], [], 0
-    for need, person, point, province in queries:
+    for need, person, point, _province in queries:
         t0 = time.perf_counter()
         found = match(services, need, person, point)
         t1 = time.perf_counter()
@@ -77,7 +77,8 @@ def main() -> None:
         ours.append(t1 - t0)
         plain.append(t2 - t1)
         chosen = found.chosen.service if found.chosen else None
-        if (chosen is None) != (baseline is None) or (chosen and great_circle_km(point, chosen.point) - great_circle_km(point, baseline.point) > 1e-6):
+        farther = chosen and great_circle_km(point, chosen.point) - great_circle_km(point, baseline.point) > 1e-6
+        if (chosen is None) != (baseline is None) or farther:
             disagreements += 1
 
     ours_ms = statistics.median(ours) * 1000

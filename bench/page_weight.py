@@ -243,7 +243,7 @@ def js_path(server) -> tuple[list[Fetch], list[tuple[str, list[Fetch]]], int]:
     from datetime import datetime, timezone
 
     phone = Phone(*server.server_address[:2])
-    first, login, mine = log_in(phone)
+    first, login, _mine = log_in(phone)
     screens = [("log in -> My screenings", login)]
 
     # enhance.js registers the service worker, which caches the shell, My screenings and the

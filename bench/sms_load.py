@@ -81,7 +81,7 @@ class Phase:
         if not self.latencies_ms:
             return float("nan")
         ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     def line(self) -> str:
         return (f"{self.name:8} {self.rate:8.1f} msg/s  p50 {self.percentile(50):6.1f} ms  "

@@ -168,13 +168,23 @@ def next_question(
 
 
 def previous_question(q: Questionnaire, answers: Mapping[str, Any], current: str | None) -> Question | None:
-    """The asked question before ``current`` (or the last answered one when done)."""
-    asked = [question for question in asked_questions(q, answers) if question.code in answers]
-    codes = [question.code for question in asked]
-    if current in codes:
-        index = codes.index(current)
-        return asked[index - 1] if index > 0 else None
-    return asked[-1] if asked else None
+    """Where Back goes from ``current``: the last question before it, in questionnaire order,
+    whose answer still counts; from ``None`` or a code not in the questionnaire (the
+    screening is done), the last such question. Never ``consent``: Back does not reopen it.
+
+    The one rule for the web form, SMS and USSD (``0``), and the offline form
+    (``previousQuestion`` in screen.js, pinned to this by tests/browser/test_engine_parity.py).
+    Questionnaire order, not "the answer before the current one": once the screener went back
+    and a change made an earlier question relevant, that question is unanswered, and Back
+    from it must still go backwards.
+    """
+    kept = effective_answers(q, answers)
+    codes = q.codes
+    position = codes.index(current) if current in codes else len(codes)
+    for code in reversed(codes[:position]):
+        if code in kept and code != "consent":
+            return q.question(code)
+    return None
 
 
 # --- scoring --------------------------------------------------------------------------

@@ -551,8 +551,9 @@ def _options(raw: Any, source: str, code: str, key: str, langs: tuple[str, ...] 
                 raise DefinitionError(source, f"option {value!r}: tags: only 'form' is known", code)
             form = tags.get("form")
             if form not in FORMS + (NO_CATEGORY,):
+                expected = ", ".join((*FORMS, NO_CATEGORY))
                 raise DefinitionError(
-                    source, f"option {value!r}: tags.form: unknown category {form!r} (expected one of {', '.join(FORMS + (NO_CATEGORY,))})", code
+                    source, f"option {value!r}: tags.form: unknown category {form!r} (expected one of {expected})", code
                 )
         label = _text(item, "label", source, code, langs=langs, where=f"{key}[{value}].label")
         options.append(Option(value=value, label=label, form=form))
@@ -561,7 +562,7 @@ def _options(raw: Any, source: str, code: str, key: str, langs: tuple[str, ...] 
         raise DefinitionError(source, f"duplicate value in '{key}'", code)
     for lang in langs:
         labels = [o.label.get(lang).casefold() for o in options]
-        for value, label in zip(values, labels):
+        for value, label in zip(values, labels, strict=True):
             if labels.count(label) > 1:
                 raise DefinitionError(
                     source, f"{key}[{value}].label.{lang}: two options read the same in {_language_name(lang)} ({lang})", code
@@ -576,7 +577,7 @@ def _check_option_sets(raw: list, source: str, code: str, key: str, langs: tuple
     labels = [label if isinstance(label, dict) else {} for label in labels]
     values = [_scalar(item.get("value")) if isinstance(item, dict) else "?" for item in raw]
     for lang in langs:
-        having = [value for value, label in zip(values, labels) if isinstance(label.get(lang), str) and label[lang].strip()]
+        having = [value for value, label in zip(values, labels, strict=True) if isinstance(label.get(lang), str) and label[lang].strip()]
         if having and len(having) != len(values):
             missing = ", ".join(repr(v) for v in values if v not in having)
             raise DefinitionError(

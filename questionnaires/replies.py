@@ -20,7 +20,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Union
 
 from babel import Locale
 
@@ -112,7 +111,7 @@ class Unclear:
     empty: bool = False
 
 
-Reply = Union[Answer, Command, OptOut, Unclear]
+Reply = Answer | Command | OptOut | Unclear
 
 
 def clean(text: str | None) -> str:
@@ -145,7 +144,7 @@ def option_numbers(count: int) -> list[int]:
 def numbered_values(q: Questionnaire, question: Question) -> list[tuple[int, str]]:
     """The numbered answer list of ``question``, as the phone channels show it."""
     values = list_values(q, question)
-    return list(zip(option_numbers(len(values)), values))
+    return list(zip(option_numbers(len(values)), values, strict=True))
 
 
 def list_values(q: Questionnaire, question: Question) -> list[str]:

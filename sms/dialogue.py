@@ -23,7 +23,6 @@ from webapp.core.types import utcnow
 from webapp.extensions import db
 from webapp.outbox import operations as outbox
 from webapp.referrals import operations as referral_ops
-from webapp.referrals.models import Referral
 from webapp.screening import operations as screening_ops
 from webapp.screening.models import Screening
 from webapp.screening.operations import Context, ScreeningError
@@ -149,13 +148,14 @@ def open_session(caller: Caller, channel: str) -> SmsSession:
     return session
 
 
+# What "back to idle" means for a session, in one place: the dialogue's own reset, the
+# take-over of a draft by the staff member's other channel, and the 24-hour expiry tick.
+IDLE = {"state": "idle", "screening_id": None, "question": None, "context": None, "page": 0, "showing_help": False}
+
+
 def _reset(session: SmsSession) -> None:
-    session.state = "idle"
-    session.screening_id = None
-    session.question = None
-    session.context = None
-    session.page = 0
-    session.showing_help = False
+    for name, value in IDLE.items():
+        setattr(session, name, value)
 
 
 class Dialogue:
@@ -341,7 +341,7 @@ class Dialogue:
         db.session.execute(
             update(SmsSession)
             .where(SmsSession.screening_id == draft.id, SmsSession.id != self.session.id)
-            .values(state="idle", screening_id=None, question=None, page=0, showing_help=False)
+            .values(**IDLE)
         )
         return self._ask(draft, notice="resumed")
 
@@ -356,21 +356,20 @@ class Dialogue:
         if cleaned == "1" and draft is not None and draft.status == "draft":
             return self._continue(draft)
         if cleaned == "2" or draft is None or draft.status != "draft":
-            self.session.state = "idle"  # the draft stays open for RESUME / another dial
-            self.session.screening_id = None
+            _reset(self.session)  # the draft stays open for RESUME / another dial
             return self._start(None)
         return self.show()
 
     def _back(self) -> Turn:
         current = self.session.question
-        previous = _previous_code(self.q, self._answers(), current) if current else None
-        if previous is None or previous == "consent" or self.session.state != "asking":
+        previous = questionnaires.previous_question(self.q, self._answers(), current) if current else None
+        if previous is None or self.session.state != "asking":
             return Turn([Say("text", "first_question"), Say("question", code=current)])
-        self.session.question = previous
+        self.session.question = previous.code
         self.session.page = 0
         self.session.showing_help = False
         self._touch()
-        return Turn([Say("question", code=previous)])
+        return Turn([Say("question", code=previous.code)])
 
     # --- answers ----------------------------------------------------------------------
 
@@ -443,7 +442,7 @@ class Dialogue:
     def _share_say(self, screening: Screening, *, lock: bool = False) -> Say | None:
         """The referral in short form and the consent question, when a referral of
         ``screening`` still waits for the person's answer (what the web result page asks)."""
-        undecided = _undecided(screening, lock=lock)
+        undecided = referral_ops.awaiting_consent(screening, lock=lock)
         if not undecided:
             return None
         services: list[dict] = []
@@ -454,7 +453,7 @@ class Dialogue:
                                  "phone": service.phone or "", "hours": service.hours or ""})
         params = {
             "case": screening.case_number,
-            "tier": screening.confirmed_tier or screening.tier,
+            "tier": screening.final_tier,
             "flags": list(screening.flags or []),
             "services": services,
             "missing": any(referral.service is None for referral in undecided),
@@ -490,13 +489,7 @@ class Dialogue:
         if say is None:
             case = screening.case_number if screening is not None else ""
             return Turn([Say("text", "share.already", params={"case": case})], end=True)
-        decided = referral_ops.set_consent(screening, consent, actor=self.user)
-        if consent:
-            for referral in decided:
-                if referral.awaiting == "screener":
-                    # A labour-rights referral waits for the screener, who has just sent
-                    # it on by this yes (the web page has a separate button for it).
-                    referral_ops.confirm(referral, self.user)
+        decided = referral_ops.share(screening, consent, actor=self.user)
         params = dict(
             say.params,
             consent=consent,
@@ -540,31 +533,6 @@ class Dialogue:
     def _prepend(notices: list[Say], turn: Turn) -> Turn:
         turn.says[:0] = notices
         return turn
-
-
-def _undecided(screening: Screening, *, lock: bool = False) -> list[Referral]:
-    """Referrals of ``screening`` waiting for the person's answer to sharing their case."""
-    query = select(Referral).where(Referral.screening_id == screening.id).order_by(Referral.id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return [
-        referral
-        for referral in db.session.scalars(query)
-        if referral.state == "proposed" and referral.consent_to_share is None
-    ]
-
-
-def _previous_code(q: questionnaires.Questionnaire, answers: dict, current: str) -> str | None:
-    """The answered question asked just before ``current``, in questionnaire order (the
-    engine's ``previous_question`` looks from the last answer, which is not the same once
-    the screener went back and a change made an earlier question relevant)."""
-    kept = questionnaires.effective_answers(q, answers)
-    codes = q.codes
-    position = codes.index(current) if current in codes else len(codes)
-    for code in reversed(codes[:position]):
-        if code in kept:
-            return code
-    return None
 
 
 def _place_context(q: questionnaires.Questionnaire, place: str) -> dict | None:
@@ -626,7 +594,7 @@ def expire_stale(now: datetime | None = None) -> int:
     result = db.session.execute(
         update(SmsSession)
         .where(SmsSession.state != "idle", SmsSession.last_activity_at <= now - EXPIRE_AFTER)
-        .values(state="idle", screening_id=None, question=None, context=None, page=0, showing_help=False)
+        .values(**IDLE)
     )
     return result.rowcount or 0
 

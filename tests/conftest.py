@@ -139,7 +139,7 @@ def app(app_session):
 
 
 def empty_tables(db) -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)

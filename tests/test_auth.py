@@ -54,15 +54,18 @@ def test_one_time_password_must_be_changed(app, client):
         from webapp.auth import operations
         from webapp.extensions import db as database
 
-        user, secret = operations.create_user(role="border", name="Synthetic New", phone=None, username="newbie")
+        _user, secret = operations.create_user(role="border", name="Synthetic New", phone=None, username="newbie")
         database.session.commit()
     response = login(client, "newbie", secret)
     assert response.headers["Location"] == "/password"
     assert client.get("/screenings/").headers["Location"] == "/password"
     page = client.get("/password").get_data(as_text=True)
-    short = client.post("/password", data={"current_password": secret, "new_password": "short", "confirm": "short", "csrf_token": csrf(page)})
+    short = client.post("/password", data={"current_password": secret, "new_password": "short", "confirm": "short",
+                                            "csrf_token": csrf(page)})
     assert short.status_code == 200 and "សូមប្រើយ៉ាងហោចណាស់ ១០ តួអក្សរ" in short.get_data(as_text=True)
-    done = client.post("/password", data={"current_password": secret, "new_password": "a long new passphrase", "confirm": "a long new passphrase", "csrf_token": csrf(page)})
+    new = "a long new passphrase"
+    done = client.post("/password", data={"current_password": secret, "new_password": new, "confirm": new,
+                                           "csrf_token": csrf(page)})
     assert done.status_code == 302
     assert client.get("/screenings/").status_code == 200
 

@@ -254,7 +254,7 @@ def brute_force_can_change(answers, open_codes):
     values = ("yes", "no", "unknown")
     base_tier = {}
     for combo in itertools.product(values, repeat=len(open_codes)):
-        full = dict(answers, **dict(zip(open_codes, combo)))
+        full = dict(answers, **dict(zip(open_codes, combo, strict=True)))
         result = Q.score(q, full)
         base_tier[combo] = (result.tier, result.flags)
     for i, code in enumerate(open_codes):

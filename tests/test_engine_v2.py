@@ -145,7 +145,7 @@ def brute_force_outcomes(answers, open_codes):
     values = ["yes", "no", "unknown"]
     outcome = {}
     for combo in itertools.product(values, repeat=len(open_codes)):
-        result = judge(dict(answers, **dict(zip(open_codes, combo))))
+        result = judge(dict(answers, **dict(zip(open_codes, combo, strict=True))))
         outcome[combo] = (result.tier, result.flags)
     changing = set()
     for i, code in enumerate(open_codes):

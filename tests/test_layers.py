@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grimp
+
 ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
@@ -20,3 +22,16 @@ def test_every_layer_contract_is_kept():
         f"broken layer contract(s): {broken or 'see output'}\n{result.stdout[-4000:]}{result.stderr[-2000:]}"
     )
     assert re.search(r"Contracts: [1-9]\d* kept, 0 broken", result.stdout), result.stdout[-2000:]
+
+
+def test_no_import_cycle_between_modules():
+    """No module imports, even indirectly and even lazily inside a function, one that
+    imports it back (grimp, import-linter's own graph builder)."""
+    graph = grimp.build_graph("questionnaires", "webapp", "sms", cache_dir=None)
+    cycles = sorted(
+        (importer, imported)
+        for importer in graph.modules
+        for imported in graph.find_modules_directly_imported_by(importer)
+        if graph.chain_exists(importer=imported, imported=importer)
+    )
+    assert not cycles, cycles

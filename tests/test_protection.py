@@ -22,7 +22,7 @@ from webapp.core import crypto
 from webapp.core import keys
 from webapp.core.types import utcnow
 from webapp.extensions import db as database
-from webapp.review import figures
+from webapp.figures import operations as figures
 from webapp.screening.models import Screening
 
 NOTE = "Synthetic note: Sophea asked us to call her sister"
@@ -85,7 +85,8 @@ def test_key_rotation_keeps_everything_readable(app, client, db, database_url):
             screening = database.session.scalar(select(Screening))
             assert screening.note == NOTE
             for table, column in keys.encrypted_columns():
-                raw = database.session.execute(text(f'SELECT "{column.name}" FROM "{table.name}" WHERE "{column.name}" IS NOT NULL')).scalars().all()
+                query = f'SELECT "{column.name}" FROM "{table.name}" WHERE "{column.name}" IS NOT NULL'
+                raw = database.session.execute(text(query)).scalars().all()
                 assert all(value.startswith("t2:") for value in raw), f"{table.name}.{column.name}"
     finally:
         crypto.configure(f"t1:{TEST_KEY}", "test-hash-key")  # the session app's keys again

@@ -20,7 +20,7 @@ from webapp.screening.retention import PURGED
 from webapp.core.types import EncryptedText, utcnow
 from webapp.extensions import db as database
 from webapp.referrals.models import Referral
-from webapp.review import figures
+from webapp.figures import operations as figures
 from webapp.review import operations as review
 from webapp.screening import linkage
 from webapp.screening import operations

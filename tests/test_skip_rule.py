@@ -38,7 +38,7 @@ def outcome(answers):
 def brute_force_changers(answers, open_codes):
     """Codes whose answer alone changes the tier or a flag, for some answers to the others."""
     choices = [values_of(V2.question(code)) for code in open_codes]
-    seen = {combo: outcome({**answers, **dict(zip(open_codes, combo))}) for combo in itertools.product(*choices)}
+    seen = {combo: outcome({**answers, **dict(zip(open_codes, combo, strict=True))}) for combo in itertools.product(*choices)}
     changing = set()
     for combo, result in seen.items():
         for i, code in enumerate(open_codes):

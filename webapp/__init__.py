@@ -60,7 +60,6 @@ def _register_features(app: Flask) -> None:
     from sms import views as sms_views
 
     from . import maintenance, models  # noqa: F401  (models: register every table with the metadata)
-    from .admin import services as _admin_services  # noqa: F401  (adds its routes to the admin blueprint)
     from .admin import views as admin_views
     from .audit import views as audit_views
     from .auth import guard
@@ -70,13 +69,13 @@ def _register_features(app: Flask) -> None:
     from .core import health
     from .core import views as core_views
     from .demo import demo_cli
+    from .figures import cli as figures_cli
+    from .figures import views as figures_views
     from .outbox import cli as outbox_commands
     from .recordings import cli as recordings_cli
     from .recordings import views as recordings_views
     from .referrals import cli as referrals_cli
     from .referrals import views as referrals_views
-    from .review import cli as review_cli
-    from .review import dashboard
     from .review import views as review_views
     from .screening import api as screening_api
     from .screening import cli as screening_cli
@@ -84,13 +83,13 @@ def _register_features(app: Flask) -> None:
 
     for blueprint in (
         core_views.bp, health.bp, auth_views.bp, screening_views.bp, screening_api.bp, admin_views.bp,
-        referrals_views.bp, review_views.bp, dashboard.bp, audit_views.bp, recordings_views.bp, sms_views.webhooks,
+        referrals_views.bp, review_views.bp, figures_views.bp, audit_views.bp, recordings_views.bp, sms_views.webhooks,
         sms_views.simulator,
     ):
         app.register_blueprint(blueprint)
     for command in (
         screening_cli.screening_cli, auth_cli.users_cli, demo_cli, referrals_cli.directory_cli,
-        referrals_cli.referrals_cli, review_cli.export_cli, outbox_commands.group, sms_commands.sms_cli,
+        referrals_cli.referrals_cli, figures_cli.export_cli, outbox_commands.group, sms_commands.sms_cli,
         maintenance.keys_cli, maintenance.purge_command, core_cli.grant_app_role_command,
         recordings_cli.recordings_cli,
     ):

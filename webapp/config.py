@@ -50,7 +50,7 @@ class Config:
     sms_rate_limit: str = "30 per minute"  # per sending phone
     ussd_rate_limit: str = "60 per minute"  # per phone; a USSD screening is one request per answer
     # Request bodies: forms and webhooks are a few KB; only the administrator's directory
-    # CSV import may send more (webapp/admin/services.py). Larger bodies get 413 unread.
+    # CSV import may send more (the directory import, webapp/admin/views.py). Larger bodies get 413 unread.
     max_content_length: int = 64 * 1024
     max_upload_length: int = 2 * 1024 * 1024
     session_idle_minutes: int = 30
@@ -197,10 +197,7 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 def _instance_secret(path: Path, fernet: bool = False) -> str:
     if path.exists():
         return path.read_text().strip()
-    if fernet:
-        value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    else:
-        value = secrets.token_urlsafe(48)
+    value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode() if fernet else secrets.token_urlsafe(48)
     path.write_text(value)
     path.chmod(0o600)
     return value

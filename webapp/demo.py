@@ -5,6 +5,7 @@ synthetic data; nothing here is a real person.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from datetime import timedelta
@@ -26,7 +27,7 @@ from .screening import operations as screenings
 
 demo_cli = AppGroup("demo", help="Synthetic demo data.")
 
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published in the README; `demo seed` runs in development only
 DEMO_USERS = [
     dict(username="border", role="border", name="DEMO Border Officer", phone="+85512000001", province_code="BMC", post_code="POIPET"),
     dict(username="consular", role="consular", name="DEMO Consular Officer", phone="+85512000002", country_code="TH"),
@@ -66,7 +67,8 @@ DEMO_SERVICES = [
 
 def seed_services() -> dict[str, int]:
     ids = {}
-    for n, (number, name_en, name_km, kind, types, sexes, (age_min, age_max), nations, provinces, (lat, lon), places) in enumerate(DEMO_SERVICES, start=1):
+    for n, row in enumerate(DEMO_SERVICES, start=1):
+        number, name_en, name_km, kind, types, sexes, (age_min, age_max), nations, provinces, (lat, lon), places = row
         service = db.session.scalar(select(Service).where(Service.registration_number == number))
         if service is None:
             service = Service()
@@ -99,10 +101,9 @@ def seed_screenings(border: User, vignettes: list[dict]) -> int:
                                                version=vignette.get("questionnaire", 1))
         for code, value in answers.items():
             if code != "consent":
-                try:
+                # Not asked for this person (e.g. child-only items for an adult): left out.
+                with contextlib.suppress(screenings.ScreeningError):
                     screenings.record_answer(screening, code, value, channel="web", answered_at=started)
-                except screenings.ScreeningError:
-                    pass  # not asked for this person (e.g. child-only items for an adult)
         screenings.finish(screening)
         made += 1
     return made

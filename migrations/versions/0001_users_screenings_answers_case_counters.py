@@ -1,7 +1,7 @@
 """users screenings answers case counters
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 16:45:13.676832
 
 """

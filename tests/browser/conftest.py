@@ -80,7 +80,7 @@ def server(live_server, live_app):
             for table in reversed(db.metadata.sorted_tables):
                 if table not in keep:
                     conn.execute(table.delete())
-    yield live_server
+    return live_server
 
 
 @pytest.fixture

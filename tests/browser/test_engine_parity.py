@@ -69,6 +69,35 @@ def test_the_browser_asks_exactly_what_the_engine_asks(browser, live_app):
     )
     in_browser = page.evaluate(compare, [json.loads(json.dumps(doc)), cases])
     page.close()
-    mismatches = [(a, python_view(q, a), b) for a, b in zip(cases, in_browser) if python_view(q, a) != b]
+    mismatches = [(a, python_view(q, a), b) for a, b in zip(cases, in_browser, strict=True) if python_view(q, a) != b]
     assert not mismatches, mismatches[:3]
     assert sum(view[0] is None for view in in_browser) > 100  # finished screenings are covered too
+
+
+def test_back_in_the_browser_goes_where_the_engine_says(browser, live_app):
+    """``previousQuestion`` in screen.js against ``questionnaires.previous_question``: from
+    every position (answered or not, and from the end), on random answer sets."""
+    from webapp.screening.api import questionnaire_document
+
+    q = questionnaires.load()
+    with live_app.test_request_context():
+        doc = questionnaire_document(q)
+    rng = random.Random(5)
+    codes = [None, "consent", "nowhere", *q.codes]
+    cases = [(random_answers(doc, rng, rate), rng.choice(codes)) for rate in (0.3, 0.7, 1.0) for _ in range(600)]
+    cases += [({"consent": "yes", "U1": "no"}, "U2"), ({"consent": "yes", "U1": "no"}, "U1"), ({}, None)]
+    page = browser.new_page()
+    compare = (
+        "([Q, cases]) => {\n" + engine_section() + "\n"
+        "return cases.map(([a, current]) => { const p = previousQuestion(a, current); return p ? p.code : null; });\n}"
+    )
+    in_browser = page.evaluate(compare, [json.loads(json.dumps(doc)), cases])
+    page.close()
+
+    def python(answers, current):
+        found = questionnaires.previous_question(q, answers, current)
+        return found.code if found else None
+
+    mismatches = [(a, c, python(a, c), b) for (a, c), b in zip(cases, in_browser, strict=True) if python(a, c) != b]
+    assert not mismatches, mismatches[:3]
+    assert sum(b is not None for b in in_browser) > 1000

@@ -15,6 +15,9 @@ pytestmark = pytest.mark.browser
 CASE_NUMBER = re.compile(r"KH-BMC-\d{4}-\d{6}")
 LIKELY_VICTIM_KM = "ទំនងជាជនរងគ្រោះនៃការជួញដូរមនុស្ស"
 
+# The codes answered in the draft this phone keeps.
+DRAFT_ANSWERS = "Object.keys(JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':draft')))).answers)"
+
 
 def stored_screenings(app):
     from webapp.extensions import db
@@ -72,7 +75,9 @@ def answer_until(page, answers, stop=lambda code: False, *, js=True):
         answer_current(page, answers, js=js)
         done.append(code)
         if js:
-            page.wait_for_function("(code) => { const f = document.querySelector('form.answers'); return !f || f.dataset.code !== code; }", arg=code)
+            page.wait_for_function(
+                "(code) => { const f = document.querySelector('form.answers'); return !f || f.dataset.code !== code; }",
+                arg=code)
         else:
             page.wait_for_load_state()
 
@@ -149,11 +154,11 @@ def test_offline_half_way_then_one_screening_with_every_answer(browser, server, 
 
     context.set_offline(True)
     during = answer_until(page, answers, stop=lambda code: code == "M5")
-    draft = page.evaluate("Object.keys(JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':draft')))).answers)")
+    draft = page.evaluate(DRAFT_ANSWERS)
     page.reload()  # still offline: the service worker serves the cached shell and questionnaire
     page.wait_for_selector("#app[data-step=question]")
     assert page.locator("form.answers").get_attribute("data-code") == "M5"  # resumed where it was
-    again = page.evaluate("Object.keys(JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':draft')))).answers)")
+    again = page.evaluate(DRAFT_ANSWERS)
     assert again == draft and set(before + during) == set(draft)
     rest = answer_until(page, answers)
     page.wait_for_selector("#app[data-step=saved]")
@@ -228,7 +233,8 @@ def test_no_consent_sends_only_a_count(browser, server, live_app):
     page.click('#app button[data-value="no"]')
     page.wait_for_selector("#app[data-step=declined]")
     assert page.evaluate("() => Object.keys(localStorage).filter((k) => k.endsWith(':draft')).length") == 0
-    page.wait_for_function("() => window.screeningQueue && !localStorage.getItem(Object.keys(localStorage).find((k) => k.endsWith(':queue'))).includes('decline')")
+    page.wait_for_function("() => window.screeningQueue"
+                           " && !localStorage.getItem(Object.keys(localStorage).find((k) => k.endsWith(':queue'))).includes('decline')")
     with live_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(DeclinedScreening)) == 1
     assert count_screenings(live_app) == 0

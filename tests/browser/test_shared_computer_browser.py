@@ -69,7 +69,8 @@ def test_log_out_leaves_no_draft_no_location_and_no_cached_pages(browser, server
     assert page.locator("html").get_attribute("lang") == "km"
     page.check('#context-form input[name="kind"][value="gps"]')
     page.click("#context-form button[type=button]")  # find this phone's location
-    page.wait_for_function("() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => k.endsWith(':draft')))).context.lat != null")
+    page.wait_for_function(
+        "() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => k.endsWith(':draft')))).context.lat != null")
     page.click("#context-form button[type=submit]")
     page.click('#app button[data-value="yes"]')
     page.wait_for_selector("#app[data-step=question]")

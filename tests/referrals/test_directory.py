@@ -5,6 +5,7 @@ import csv
 import io
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from webapp.referrals import directory
@@ -89,12 +90,9 @@ def test_language_column_sets_what_the_service_reads_and_a_file_without_it_keeps
 def test_duplicate_registration_numbers_rejected(app, db):
     rows = synthetic_rows(3)
     rows[2]["registration_number"] = rows[0]["registration_number"]
-    try:
+    with pytest.raises(directory.ImportError_) as refused:
         directory.import_csv(as_csv(rows))
-    except directory.ImportError_ as exc:
-        assert str(exc.errors[0]) == "line 4, registration_number: duplicate of line 2"
-    else:
-        raise AssertionError("duplicates imported")
+    assert str(refused.value.errors[0]) == "line 4, registration_number: duplicate of line 2"
 
 
 def test_phone_stored_encrypted_and_found_by_hash(app, db):

@@ -131,14 +131,29 @@ def test_a_decline_goes_to_the_next_service(app, client, db):
     assert states[0] == ("declined", ids["DEMO-001"]) and states[1][0] == "notified"
 
 
-def test_exploited_migrant_waits_for_the_screener(app, client, db):
+def test_exploited_migrant_yes_is_the_screeners_confirmation(app, client, db):
+    """The screener records the person's yes, so the labour-rights referral waiting for the
+    screener goes out with it (as by SMS: referrals.operations.share decides for both)."""
     setup_directory(app)
     result = screen(app, client, vignette="e03")
-    share(client, result)
     referral = db.session.scalar(select(Referral))
     assert (referral.need, referral.state, referral.awaiting) == ("labour_rights", "proposed", "screener")
+    share(client, result)
+    db.session.expire_all()
+    referral = db.session.get(Referral, referral.id)
+    assert (referral.state, referral.awaiting, referral.consent_to_share) == ("notified", None, True)
+
+
+def test_exploited_migrant_confirmed_before_the_person_answers(app, client, db):
+    setup_directory(app)
+    result = screen(app, client, vignette="e03")
+    referral = db.session.scalar(select(Referral))
     page = client.get(result["result_url"]).get_data(as_text=True)
     client.post(f"/referrals/screening/{result['uuid']}/confirm/{referral.id}", data={"csrf_token": csrf(page)})
+    db.session.expire_all()
+    referral = db.session.get(Referral, referral.id)
+    assert (referral.state, referral.awaiting) == ("proposed", None)  # nothing leaves before the yes
+    share(client, result)
     db.session.expire_all()
     assert db.session.get(Referral, referral.id).state == "notified"
 

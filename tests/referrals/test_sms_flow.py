@@ -8,6 +8,7 @@ import threading
 from dataclasses import replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import select
@@ -27,7 +28,7 @@ SERVICE_PHONE = "+85512000101"  # DEMO Poipet Transit Centre
 class Gateway(BaseHTTPRequestHandler):
     """A stand-in SMS gateway on 127.0.0.1: records what it is asked to send."""
 
-    received: list[dict] = []
+    received: ClassVar[list[dict]] = []
 
     def do_POST(self):  # noqa: N802
         length = int(self.headers["Content-Length"])
@@ -124,7 +125,7 @@ def test_a_stranger_cannot_answer_a_referral(sms_app, client, db):
     result = screen(sms_app, client)
     share(client, result)
     referral = db.session.scalar(select(Referral))
-    response, replies = post_sms(sms_app.test_client(), f"YES {referral.id}", phone="+85512000099")
+    response, _replies = post_sms(sms_app.test_client(), f"YES {referral.id}", phone="+85512000099")
     assert response.status_code == 200
     assert db.session.get(Referral, referral.id).state == "notified"
     assert operations.parse_service_reply("maybe 12") is None

@@ -15,6 +15,7 @@ only, and every wait and every loop is bounded in count and in time.
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import itertools
 import json
@@ -110,8 +111,9 @@ class Gunicorn:
     def start(self) -> "Gunicorn":
         command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), self.target]
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        self._out = open(self.log_dir / "access.log", "ab")
-        self._err = open(self.log_dir / "error.log", "ab")
+        # Open for the server's lifetime (its stdout and stderr), closed when it stops.
+        self._out = open(self.log_dir / "access.log", "ab")  # noqa: SIM115
+        self._err = open(self.log_dir / "error.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self._out, stderr=self._err,
                                         stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + self.start_timeout
@@ -363,10 +365,8 @@ def run_phones(count: int, work, *, timeout: float) -> list:
     barrier = threading.Barrier(count)
 
     def runner(i: int) -> None:
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=30)
-        except threading.BrokenBarrierError:
-            pass
         results[i] = work(i)
 
     threads = [threading.Thread(target=runner, args=(i,), daemon=True) for i in range(count)]
@@ -464,10 +464,9 @@ class ThrowawayPostgres:
         if self.directory is None:
             return
         if (self.data / "postmaster.pid").exists():
-            try:
+            # Cleaning up: remove what is left regardless.
+            with contextlib.suppress(Exception):
                 self.stop("immediate")
-            except Exception:  # noqa: BLE001 - cleaning up: remove what is left regardless
-                pass
         shutil.rmtree(self.directory, ignore_errors=True)
         self.directory = None
 

@@ -88,11 +88,11 @@ def test_two_hundred_queued_screenings_land_exactly_once(app, db, live_server):
                     twin_session = requests.Session()
                     twin_session.cookies.update(browser.cookies)
 
-                    def twin():
+                    def twin(barrier, job, twin_session):
                         barrier.wait(timeout=30)
                         send(job[1], twin_session)
 
-                    other = threading.Thread(target=twin)
+                    other = threading.Thread(target=twin, args=(barrier, job, twin_session))
                     other.start()
                     barrier.wait(timeout=30)
                     send(job[0], session)

@@ -26,7 +26,7 @@ def synthetic_dataset(app, n=120, seed=7):
     make_user(app, "border")
     with app.app_context():
         user = database.session.scalar(select(User))
-        for i in range(n):
+        for _ in range(n):
             answers = dict(VIGNETTES[rng.choice(["e01", "e01", "e06", "e04", "e03", "e02"])]["answers"])
             answers["sex"] = rng.choice(["female", "male"])
             answers["age"] = rng.choice([answers["age"], rng.randint(18, 60)]) if answers["age"] >= 18 else answers["age"]

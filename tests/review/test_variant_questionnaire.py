@@ -15,7 +15,7 @@ from tests.web import make_user
 from webapp.auth.models import User
 from webapp.extensions import db as database
 from webapp.referrals.models import Referral
-from webapp.review import figures
+from webapp.figures import operations as figures
 from webapp.screening import operations
 from webapp.screening.models import Answer, Screening
 

@@ -231,7 +231,7 @@ def test_decided_on_the_web_meanwhile(channel_app, channel_client, staff, vignet
     screen_by_sms(channel_client, answers_of(vignettes, "e01"))
     with channel_app.app_context():
         screening = database.session.scalars(select(Screening)).one()
-        operations.set_consent(screening, False, actor=None)
+        operations.share(screening, False, actor=None)
         database.session.commit()
         case = screening.case_number
     _, texts = post_sms(channel_client, "1")

@@ -33,10 +33,10 @@ class AuditImmutable(RuntimeError):
 
 
 @event.listens_for(AuditEvent, "before_update")
-def _refuse_update(mapper, connection, target):  # noqa: ARG001
+def _refuse_update(mapper, connection, target):
     raise AuditImmutable("audit records cannot be changed")
 
 
 @event.listens_for(AuditEvent, "before_delete")
-def _refuse_delete(mapper, connection, target):  # noqa: ARG001
+def _refuse_delete(mapper, connection, target):
     raise AuditImmutable("audit records cannot be deleted")

@@ -35,7 +35,7 @@ def search():
         query = query.where(AuditEvent.user_id == int(args["user_id"]))
     for name, op, bound in (("since", "ge", time.min), ("until", "le", time.max)):
         try:
-            day = datetime.strptime(args.get(name, ""), "%Y-%m-%d").date()
+            day = datetime.strptime(args.get(name, ""), "%Y-%m-%d").replace(tzinfo=timezone.utc).date()
         except ValueError:
             continue
         moment = datetime.combine(day, bound, tzinfo=timezone.utc)

@@ -211,7 +211,7 @@ def retry(message_id: int, now: datetime | None = None) -> bool:
 
 def counts() -> dict[str, int]:
     rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
-    return {status: count for status, count in rows}
+    return dict(rows)
 
 
 def failed(limit: int = 20) -> list[OutboxMessage]:

@@ -109,7 +109,7 @@ def propose(screening: Screening) -> list[Referral]:
     if screening.training or db.session.scalar(select(Referral.id).where(Referral.screening_id == screening.id)):
         return []
     referrals = []
-    tier = screening.confirmed_tier or screening.tier
+    tier = screening.final_tier
     for need in matching.needs_for(tier, screening.flags or [], raised_needs(screening)):
         found = find_match(screening, need)
         referral = Referral(
@@ -155,15 +155,36 @@ def confirm(referral: Referral, actor: User) -> None:
         notify(referral, actor)
 
 
-def set_consent(screening: Screening, consent: bool, actor: User) -> list[Referral]:
-    """The person's answer to sharing their case with the service(s)."""
-    referrals = list(db.session.scalars(select(Referral).where(
-        Referral.screening_id == screening.id, Referral.state == "proposed")))
+def awaiting_consent(screening: Screening, *, lock: bool = False) -> list[Referral]:
+    """The one rule for which referrals of ``screening`` still wait for the person's answer
+    to sharing their case: proposed, and not answered yet. The web result page and the SMS
+    and USSD share question ask exactly when this is not empty. ``lock``: an answer given on
+    the other channel at the same moment waits for this transaction (and is then re-read)."""
+    query = select(Referral).where(
+        Referral.screening_id == screening.id, Referral.state == "proposed", Referral.consent_to_share.is_(None)
+    ).order_by(Referral.id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return list(db.session.scalars(query))
+
+
+def share(screening: Screening, consent: bool, actor: User | None) -> list[Referral]:
+    """The person's answer to sharing their case with the service(s), the one rule for every
+    channel (the web result page, SMS and USSD). On no, each referral waiting for the answer
+    is closed (the screener gives the service's contact details instead). On yes, each is
+    sent at once unless someone must confirm it first; a referral that waits for the
+    screener (labour rights, an exploited migrant) is confirmed by this yes, since the
+    screener is the one recording it. Returns the referrals the answer decided."""
+    referrals = awaiting_consent(screening, lock=True)
     for referral in referrals:
         referral.consent_to_share = consent
         if not consent:
-            transition(referral, "closed", actor)  # the screener gives the service's details instead
-        elif referral.awaiting is None:
+            transition(referral, "closed", actor)
+            continue
+        if referral.awaiting == "screener" and actor is not None:
+            referral.awaiting = None
+            record(referral, referral.state, referral.state, actor)
+        if referral.awaiting is None:
             notify(referral, actor)
     db.session.flush()
     return referrals
@@ -186,7 +207,7 @@ def service_message(referral: Referral) -> str:
     # Built from the public URL, not the request: escalations run from a cron tick.
     link = f"{current_app.config['APP_CONFIG'].public_base_url}/referrals/{referral.id}"
     return notices.service_notice(
-        referral.service.language, referral_id=referral.id, case=screening.case_number, tier=screening.tier,
+        referral.service.language, referral_id=referral.id, case=screening.case_number, tier=screening.final_tier,
         sex=screening.answer_map().get("sex"), age=age_band(screening), need=referral.need,
         urgent=referral.urgent, link=link,
     )
@@ -212,7 +233,7 @@ def escalate(referral: Referral, why: str) -> Referral | None:
         Referral.screening_id == referral.screening_id, Referral.need == referral.need,
         ReferralEvent.service_id.is_not(None))))
     screening = referral.screening
-    need = next((n for n in matching.needs_for(screening.confirmed_tier or screening.tier, screening.flags or [],
+    need = next((n for n in matching.needs_for(screening.final_tier, screening.flags or [],
                                                raised_needs(referral.screening)) if n.name == referral.need),
                 matching.Need(referral.need, (referral.need,)))
     found = find_match(referral.screening, need, exclude_ids=tried)

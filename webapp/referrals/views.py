@@ -77,7 +77,7 @@ def consent(uuid):
     form = AnswerForm()
     if not form.validate_on_submit() or request.form.get("share") not in ("yes", "no"):
         abort(400)
-    operations.set_consent(screening, request.form["share"] == "yes", current_user)
+    operations.share(screening, request.form["share"] == "yes", current_user)
     db.session.commit()
     return redirect(url_for("screening.result", uuid=uuid))
 

@@ -7,6 +7,7 @@ The engine on the server re-validates everything and is the only judge of the re
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request, url_for
@@ -186,10 +187,8 @@ def decline():
         payload = {}
     raw = payload.get("context")
     context = None
-    try:
+    with contextlib.suppress(operations.ScreeningError):
         context = operations.Context.from_mapping(raw) if isinstance(raw, dict) else None
-    except operations.ScreeningError:
-        pass
     try:
         operations.record_decline(channel="web", context=context, client_uuid=payload.get("uuid") or None)
     except operations.ScreeningError as exc:

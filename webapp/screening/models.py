@@ -74,6 +74,13 @@ class Screening(db.Model):
     def answer_map(self) -> dict[str, Any]:
         return {a.code: a.typed_value() for a in self.answers}
 
+    @property
+    def final_tier(self) -> str | None:
+        """The tier the case ends with: the supervisor's where one confirmed it, else the
+        engine's. The one rule for the result page, the SMS/USSD result and share texts,
+        the referrals proposed and escalated, and the figures."""
+        return self.confirmed_tier or self.tier
+
 
 class Answer(db.Model):
     __tablename__ = "answers"

@@ -24,8 +24,12 @@ TIER_WORDS = {
 }
 NEXT_STEPS = {
     "likely_victim": _l("You have the right to protection and help. We will refer you now to a service that can support you."),
-    "possible_victim": _l("A supervisor will look at these answers today. If you agree, we will connect you with a service that can help."),
-    "exploited_migrant": _l("What happened to you at work was not right. We can connect you with a service that helps workers claim their rights."),
+    "possible_victim": _l(
+        "A supervisor will look at these answers today. If you agree, we will connect you with a service that can help."
+    ),
+    "exploited_migrant": _l(
+        "What happened to you at work was not right. We can connect you with a service that helps workers claim their rights."
+    ),
     "not_indicated": _l("Thank you. Here is information about services you can contact if you need help later."),
     "not_screened": _l("Thank you for your time."),
 }
@@ -142,7 +146,7 @@ class ResultView:
 
     @property
     def tier(self) -> str:
-        return self.screening.tier
+        return self.screening.final_tier
 
     @property
     def tier_words(self) -> str:

@@ -156,7 +156,7 @@ def question(uuid, code):
         "screening/question.html",
         screening=screening, question=item, form=form, error=error,
         current=answers.get(code), position=asked.index(code) + 1, total=len(asked),
-        previous=previous if previous and previous.code != "consent" else None,
+        previous=previous,
         view=presenters.QuestionView(q, item),
     ), (422 if error else 200)
 
@@ -188,7 +188,8 @@ def result(uuid):
     form = NoteForm(formdata=None, note=screening.note, initials=screening.initials)
     return render_template(
         "screening/result.html", screening=screening, view=presenters.ResultView(screening), form=form,
-        referrals=referrals.of_screening(screening), info_requests=review.requests_of(screening),
+        referrals=referrals.of_screening(screening), awaiting_consent=referrals.awaiting_consent(screening),
+        info_requests=review.requests_of(screening),
     )
 
 

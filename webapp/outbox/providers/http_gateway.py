@@ -11,7 +11,7 @@ import requests
 
 from webapp.config import Config, ConfigError
 
-from . import SendError, Sent, retryable_http_status
+from .base import SendError, Sent, retryable_http_status
 
 TIMEOUT_SECONDS = 15
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from ..segments import segments
-from . import Sent
+from .base import Sent
 
 log = logging.getLogger("sms.outbox")
 

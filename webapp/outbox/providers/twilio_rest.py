@@ -10,7 +10,7 @@ from twilio.rest import Client
 
 from webapp.config import Config, ConfigError
 
-from . import SendError, Sent, retryable_http_status
+from .base import SendError, Sent, retryable_http_status
 
 OPTED_OUT = 21610  # the recipient sent STOP: Twilio refuses until they send START again
 TIMEOUT_SECONDS = 15

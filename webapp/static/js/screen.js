@@ -63,11 +63,16 @@
     return Q.questions.find((q) => !has(kept, q.code) && isAsked(q, kept)) || null;
   }
 
+  // Where Back goes: questionnaires.previous_question's rule (the parity test holds them
+  // together): the last question before `current`, in questionnaire order, whose answer
+  // still counts; never consent.
   function previousQuestion(a, current) {
-    const answered = askedQuestions(a).filter((q) => has(a, q.code) && q.code !== "consent");
-    const index = answered.findIndex((q) => q.code === current);
-    if (index >= 0) return index > 0 ? answered[index - 1] : null;
-    return answered.length ? answered[answered.length - 1] : null;
+    const kept = effective(a);
+    const found = Q.questions.findIndex((q) => q.code === current);
+    for (let i = (found >= 0 ? found : Q.questions.length) - 1; i >= 0; i--) {
+      if (Q.questions[i].code !== "consent" && has(kept, Q.questions[i].code)) return Q.questions[i];
+    }
+    return null;
   }
 
   // --- the draft on this phone -------------------------------------------------------------

@@ -7,7 +7,7 @@ from sqlalchemy import true
 
 from ..audit.operations import record
 from ..extensions import db
-from . import figures
+from . import operations as figures
 
 export_cli = AppGroup("export", help="Exports for sharing.")
 

@@ -39,10 +39,6 @@ def band(age, bands) -> str:
     return next(label for low, high, label in bands if low <= age <= high)
 
 
-def final_tier(s: Screening) -> str:
-    return s.confirmed_tier or s.tier
-
-
 class Read:
     """One screening's answers, read through its own questionnaire version's tags."""
 
@@ -135,12 +131,12 @@ def aggregate(screenings: list[Screening]) -> list[dict]:
     where a single suppressed cell could be worked out from the others."""
     cells: Counter = Counter()
     for s in screenings:
-        if final_tier(s) not in VICTIM_TIERS:
+        if s.final_tier not in VICTIM_TIERS:
             continue
         read = Read(s)
         year = str(s.created_at.year)
         cells[(year, "total", "victims")] += 1
-        cells[(year, "tier", final_tier(s))] += 1
+        cells[(year, "tier", s.final_tier)] += 1
         cells[(year, "age_band", band(read.profile("age", None), BROAD_AGE_BANDS))] += 1
         cells[(year, "sex", read.profile("sex"))] += 1
         cells[(year, "citizenship", read.profile("nationality"))] += 1
