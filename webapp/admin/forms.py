@@ -19,7 +19,9 @@ class ServiceForm(FlaskForm):
     age_min = StringField(_l("Youngest age accepted"), validators=[Optional()])
     age_max = StringField(_l("Oldest age accepted"), validators=[Optional()])
     nationalities = StringField(_l("Accepts only these nationalities (empty: all)"), validators=[Optional()])
-    provinces = StringField(_l("Provinces served, separated by ;"), validators=[DataRequired()])
+    provinces = StringField(_l("Provinces served, separated by ;"), validators=[Optional()])
+    countries = StringField(_l("Countries abroad served, for a consulate or embassy (codes, separated by ;)"),
+                            validators=[Optional()])
     lat = StringField(_l("Latitude"), validators=[DataRequired()])
     lon = StringField(_l("Longitude"), validators=[DataRequired()])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])

@@ -291,8 +291,9 @@
     onSent: function (fn) { listeners.push(fn); },
   };
 
-  // "New screening" goes to the in-browser form when it can run here.
-  document.querySelectorAll("a[href]").forEach(function (a) {
+  // "New screening" goes to the in-browser form when it can run here. A hotline call starts
+  // on the server's page (is it safe to talk, where the caller is, a call-back): data-calls.
+  if (!data.calls) document.querySelectorAll("a[href]").forEach(function (a) {
     if (a.pathname === data.start && a.origin === location.origin) a.href = data.app;
   });
 
