@@ -106,6 +106,23 @@ def raw_answer(question: Question, form: Mapping[str, str]) -> Any:
     return value
 
 
+def answer_label(q: Questionnaire, question: Question, value: Any, language: str | None = None) -> str:
+    """A stored answer in words, as the screener saw it: never the code it is kept as."""
+    language = language or lang()
+    value = str(value)
+    if value in q.answer_labels and question.type != "integer":
+        return q.answer_labels[value].get(language)
+    if question.type == "country":
+        return places.country_name(value, language)
+    if question.type == "province":
+        province = questionnaires.load_places().province(value)
+        return province.name.get(language) if province else value
+    option = next((o for o in question.options or () if o.value == value), None)
+    if option is not None:
+        return option.label.get(language)
+    return value
+
+
 @dataclass
 class Choice:
     value: str
@@ -149,6 +166,9 @@ class QuestionView:
         if self.question.type == "province":
             return [Choice(code, name) for code, name in places.province_choices()]
         return []
+
+
+CHANNEL_WORDS = {"web": _l("Web form"), "sms": _l("SMS"), "ussd": _l("USSD"), "cli": _l("Command line")}
 
 
 class ResultView:
