@@ -1,0 +1,169 @@
+"""axe-core on every main page of every role, in Khmer on a 360 x 740 phone (issue 14,
+"axe-core finds no violation"), with the overflow check on the pages the link crawl of
+test_phone_width_browser.py cannot reach: the hotline's call pages, case results abroad and
+by phone, and the SMS simulator."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.browser.helpers import VIGNETTES, log_in
+from tests.browser.test_phone_width_browser import PHONE, crawl
+from webapp.demo import DEMO_PASSWORD, seed_services
+
+pytestmark = pytest.mark.browser
+
+ROLES = ("border", "consular", "hotline", "supervisor", "service", "admin")
+PAGES_PER_ROLE = 12
+
+
+def axe_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{page.url} {v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in results.response["violations"]]
+
+
+def width(page) -> int:
+    return page.evaluate("() => document.scrollingElement.scrollWidth")
+
+
+def log_in_as(browser, base, role):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#identifier", role)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("form button.primary")
+    page.wait_for_load_state()
+    return context, page
+
+
+def submit(page, base, context: dict, vignette="e01", **answers) -> dict:
+    """A finished screening sent as the offline form sends it; returns the server's reply."""
+    import questionnaires
+
+    values = dict(VIGNETTES[vignette]["answers"], **answers)
+    kept = questionnaires.effective_answers(questionnaires.load(), values)
+    now = datetime.now(timezone.utc).isoformat()
+    body = {"uuid": str(uuid.uuid4()), "context": context, "language": "km", "started_at": now,
+            "answers": {code: {"value": value, "answered_at": now} for code, value in kept.items()}}
+    page.goto(f"{base}/screenings/")
+    reply = page.evaluate("""async (body) => {
+        const token = await (await fetch('/screenings/app')).text();
+        const csrf = token.match(/name="csrf-token" content="([^"]+)"/)[1];
+        const r = await fetch('/api/screenings', {method: 'POST', body: JSON.stringify(body),
+            headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf}});
+        return {status: r.status, json: await r.json()}; }""", body)
+    assert reply["status"] in (200, 201), reply
+    return reply["json"]
+
+
+@pytest.fixture
+def directory(server, live_app):
+    from webapp.extensions import db
+
+    with live_app.app_context():
+        seed_services()
+        db.session.commit()
+    return server
+
+
+def test_axe_finds_no_violation_on_any_main_page_of_any_role(browser, directory):
+    server = directory
+    context, page = log_in_as(browser, server, "border")
+    submit(page, server, {"kind": "post", "post_code": "POIPET"}, U1="yes")  # urgent, likely
+    submit(page, server, {"kind": "post", "post_code": "POIPET"}, vignette="e02")  # no signs
+    context.close()
+    context, page = log_in_as(browser, server, "consular")
+    submit(page, server, {"kind": "abroad", "country_code": "MY", "city": "Kuala Lumpur"})
+    context.close()
+    context, page = log_in_as(browser, server, "hotline")
+    submit(page, server, {"kind": "caller", "province_code": "BMC", "city": "Poipet", "callback_phone": "012000999"})
+    context.close()
+
+    violations, wide, visited = [], [], 0
+    for role in ROLES:
+        context, page = log_in_as(browser, server, role)
+        paths = [path for path, _width, _small in crawl(page, server)][:PAGES_PER_ROLE]
+        extra = {"hotline": ["/screenings/new"], "supervisor": ["/sms/simulator"], "admin": ["/admin/services/new"]}
+        for path in paths + extra.get(role, []):
+            page.goto(f"{server}{path}")
+            page.wait_for_load_state()
+            visited += 1
+            violations.extend(f"{role} {v}" for v in axe_violations(page))
+            if width(page) > 360:
+                wide.append((role, path, width(page)))
+        context.close()
+    assert visited >= 25
+    assert violations == []
+    assert wide == []
+
+
+def test_the_hotline_start_is_safe_to_talk_first_and_fits_a_phone(browser, directory):
+    server = directory
+    context, page = log_in_as(browser, server, "hotline")
+    page.click("a.button.primary")  # "New screening": the server's call page, even with JavaScript
+    page.wait_for_url(f"{server}/screenings/new")
+    first = page.locator("fieldset legend").first.inner_text()
+    assert first == "សួរជាមុនសិន៖ តើអ្នកអាចនិយាយបានដោយសុវត្ថិភាពឥឡូវនេះទេ?"
+    assert page.get_by_text("ប្រសិនបើការហៅដាច់", exact=True).is_visible()  # what to say if the call drops
+    assert width(page) <= 360 and axe_violations(page) == []
+    page.locator('input[name="safe_to_talk"][value="no"]').check()
+    page.click("#start-form button.primary")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "មិនមានសុវត្ថិភាពក្នុងការនិយាយឥឡូវនេះ"
+    assert width(page) <= 360 and axe_violations(page) == []
+    page.goto(f"{server}/screenings/new")
+    page.locator('input[name="safe_to_talk"][value="yes"]').check()
+    page.select_option("#caller_province", "BMC")
+    page.fill("#district", "ប៉ោយប៉ែត")
+    page.locator('input[name="callback"][value="yes"]').check()
+    page.fill("#callback_phone", "០១២ ០០០ ៩៩៩")
+    page.click("#start-form button.primary")
+    page.wait_for_load_state()
+    assert page.locator('form button[name="answer"][value="yes"]').is_visible()  # the consent page
+    context.close()
+
+
+def test_consular_and_hotline_results_point_to_help_where_the_person_is(browser, directory):
+    server = directory
+    context, page = log_in_as(browser, server, "consular")
+    abroad = submit(page, server, {"kind": "abroad", "country_code": "MY", "city": "Kuala Lumpur"}, U1="yes")
+    page.goto(f"{server}{abroad['result_url']}")
+    urgent = page.locator(".alert.urgent")
+    assert urgent.is_visible() and urgent.bounding_box()["y"] < 200  # first thing on the screen
+    assert urgent.evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
+    text = page.locator("main").inner_text()
+    assert text.index("ម៉ាឡេស៊ី") < text.index("ស្ថានទូតកម្ពុជា កូឡាឡាំពួ") < text.index("មណ្ឌលឆ្លងកាត់ប៉ោយប៉ែត")
+    assert "ភ្នំពេញ" not in text
+    assert width(page) <= 360 and axe_violations(page) == []
+    context.close()
+
+    context, page = log_in_as(browser, server, "hotline")
+    call = submit(page, server, {"kind": "caller", "province_code": "BMC", "city": "ប៉ោយប៉ែត",
+                                 "callback_phone": "០១២ ០០០ ៩៩៩"})
+    page.goto(f"{server}{call['result_url']}")
+    text = page.locator("main").inner_text()
+    assert "ទីកន្លែងដែលអ្នកហៅនៅ" in text and "បន្ទាយមានជ័យ" in text and "+85512000999" in text
+    assert "ភ្នំពេញ (សាកល្បង)" not in text  # not measured from the hotline desk in Phnom Penh
+    assert width(page) <= 360 and axe_violations(page) == []
+    context.close()
+
+
+def test_no_signs_result_lists_services_and_the_hotline(browser, directory):
+    server = directory
+    context, page = log_in_as(browser, server, "border")
+    none = submit(page, server, {"kind": "post", "post_code": "POIPET"}, vignette="e02")
+    page.goto(f"{server}{none['result_url']}")
+    section = page.locator("section.information")
+    assert section.is_visible()
+    text = section.inner_text()
+    assert "ខ្សែទូរស័ព្ទជំនួយប្រឆាំងការជួញដូរមនុស្ស" in text and "មជ្ឈមណ្ឌលព័ត៌មានចំណាកស្រុកដោយសុវត្ថិភាព" in text
+    assert section.locator("a[href^='tel:']").count() >= 2
+    why = page.locator("ul.why").inner_text()
+    assert why and not any(ch in why for ch in "0123456789")  # numbers in Khmer digits
+    assert width(page) <= 360 and axe_violations(page) == []
+    context.close()
