@@ -167,3 +167,39 @@ def test_no_signs_result_lists_services_and_the_hotline(browser, directory):
     assert why and not any(ch in why for ch in "0123456789")  # numbers in Khmer digits
     assert width(page) <= 360 and axe_violations(page) == []
     context.close()
+
+
+def test_axe_does_report_a_violation(browser):
+    """The check can fail: an image without words and a button without a name are reported."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_content('<html lang="km"><head><title>t</title></head><body><main><img src="data:,">'
+                     '<button></button></main></body></html>')
+    found = " ".join(axe_violations(page))
+    assert "image-alt" in found and "button-name" in found
+    context.close()
+
+
+CLIPPED = """() => [...document.querySelectorAll('svg.chart')].flatMap((svg) => {
+  const width = svg.viewBox.baseVal.width;
+  return [...svg.querySelectorAll('text')].map((t) => [t.textContent, t.getBBox()])
+    .filter(([, box]) => box.x < -0.5 || box.x + box.width > width + 0.5)
+    .map(([text, box]) => `${text}: ${Math.round(box.x)}..${Math.round(box.x + box.width)} of ${width}`);
+})"""
+
+
+def test_chart_labels_are_never_clipped_in_khmer_at_360_px(browser, directory):
+    server = directory
+    context, page = log_in_as(browser, server, "border")
+    for vignette in ("e01", "e02", "e03", "e04", "e06"):
+        submit(page, server, {"kind": "post", "post_code": "POIPET"}, vignette=vignette)
+    context.close()
+    context, page = log_in_as(browser, server, "supervisor")
+    page.goto(f"{server}/figures/")
+    assert page.locator("svg.chart").count() >= 3
+    assert page.evaluate("() => document.fonts.ready.then(() => true)")
+    assert page.evaluate(CLIPPED) == []
+    labels = page.locator("svg.chart g.bar").first.locator("text").first
+    assert labels.evaluate("t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a") >= 13  # readable
+    assert width(page) <= 360
+    context.close()

@@ -13,7 +13,8 @@ from ..audit.operations import record
 from ..core import csvsafe, places
 from ..extensions import db
 from ..referrals.presenters import SEX_WORDS, STATE_WORDS
-from ..screening.presenters import FLAG_WORDS, TIER_WORDS
+from ..core.digits import local_digits
+from ..screening.presenters import CHANNEL_WORDS, FLAG_WORDS, TIER_WORDS
 from . import charts, figures, operations
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
@@ -51,10 +52,12 @@ def label(key: str, value: str) -> str:
                 return option.label.get(places.lang())
         return str(_l("Unknown")) if value == "unknown" else value
     if key == "channel":
-        return {"web": "Web", "sms": "SMS", "ussd": "USSD"}.get(value, value)
+        return str(CHANNEL_WORDS.get(value, value))
     if key == "trafficking_type":
         return str(FLAG_WORDS.get(value, value))
     if key == "province":
+        if value == "UNK":  # a hotline caller who did not say where they are
+            return str(_l("Unknown"))
         return places.province_name(value) if value != "ABR" else str(_l("Abroad"))
     if key == "post":
         return places.post_name(value)
@@ -68,7 +71,8 @@ def dashboard():
     for figure in figures.dashboard(screenings):
         rows = [(label(figure.key, k), v) for k, v in figure.rows]
         shown.append({"key": figure.key, "title": str(TITLES[figure.key]), "rows": rows,
-                      "chart": charts.bar_chart(f"chart-{figure.key}", str(TITLES[figure.key]), rows) if rows else None})
+                      "chart": charts.bar_chart(f"chart-{figure.key}", str(TITLES[figure.key]), rows,
+                                                number=local_digits) if rows else None})
     median = figures.median_hours_to_answer([s.id for s in screenings])
     record("view.figures", user=current_user, count=len(screenings))
     db.session.commit()
