@@ -52,7 +52,7 @@ def test_csv_upload_with_bad_rows_imports_nothing_and_names_them(app, client, db
     response = client.post("/admin/services/import", data=data, content_type="multipart/form-data")
     assert response.status_code == 422
     errors = re.findall(r'<li class="import-error">([^<]+)</li>', response.get_data(as_text=True))
-    assert len(errors) == 3 and "6" in errors[0] and "lat" in errors[0]
+    assert len(errors) == 3 and "៦" in errors[0] and "lat" in errors[0]  # the line, in Khmer digits
     assert db.session.scalar(select(func.count()).select_from(Service)) == 0
     good = {"file": (io.BytesIO(as_csv(synthetic_rows()).encode()), "services.csv"), "csrf_token": token}
     assert client.post("/admin/services/import", data=good, content_type="multipart/form-data").status_code == 302
