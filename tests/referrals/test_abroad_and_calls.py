@@ -171,3 +171,15 @@ def test_why_says_a_child_needs_no_means_and_what_was_missing(app, client, db):
     page = client.get(possible["result_url"]).get_data(as_text=True)
     assert "One answer is a serious warning sign on its own." in page  # rule 3d: the passport kept
     assert "Missing for &#39;likely&#39;: recruitment or transport, exploitation." in page
+
+
+def test_the_supervisor_sees_where_the_person_is_abroad(app, client, db):
+    setup_directory(app)
+    make_user(app, "consular")
+    screen_via_api(client, "consular", {"kind": "abroad", "country_code": "MY", "city": "កូឡាឡាំពួ"}, vignette="e06")
+    make_user(app, "supervisor", username="nat", national=True)
+    supervisor = app.test_client()
+    login(supervisor, "nat")
+    uuid = db.session.scalar(select(Screening.uuid))
+    page = supervisor.get(f"/review/{uuid}").get_data(as_text=True)
+    assert "ទីកន្លែងដែលមនុស្សនេះនៅឥឡូវនេះ" in page and "ម៉ាឡេស៊ី" in page and "កូឡាឡាំពួ" in page
