@@ -51,6 +51,13 @@
     }).catch(function () {});
   }
 
+  // Counts inside Khmer text in Khmer digits, as the server writes them.
+  function localDigits(n) {
+    var text = String(n);
+    if (document.documentElement.lang !== "km") return text;
+    return text.replace(/[0-9]/g, function (d) { return "០១២៣៤៥៦៧៨៩"[+d]; });
+  }
+
   if (!data.user) {
     // Nobody (or someone who does not screen) is logged in, e.g. the log-in page after a
     // session ended or a tab was closed without logging out: the last screener's draft and
@@ -272,7 +279,7 @@
     status.dataset.count = String(list.length);
     status.hidden = !list.length;
     if (!list.length) return;
-    status.append(data.waiting + " " + list.length);
+    status.append(data.waiting + " " + localDigits(list.length));
     if (login) {
       var link = document.createElement("a");
       link.href = data.login;
@@ -326,7 +333,7 @@
 
   function countWaiting() {
     if (!choice) return;
-    choice.querySelectorAll("[data-count]").forEach(function (el) { el.textContent = String(items().length); });
+    choice.querySelectorAll("[data-count]").forEach(function (el) { el.textContent = localDigits(items().length); });
   }
 
   function step(name) {
