@@ -170,6 +170,7 @@ def test_why_says_a_child_needs_no_means_and_what_was_missing(app, client, db):
     possible = screen_via_api(client, "border", {"kind": "post", "post_code": "POIPET"}, vignette="e06", log_in=False)
     page = client.get(possible["result_url"]).get_data(as_text=True)
     assert "One answer is a serious warning sign on its own." in page  # rule 3d: the passport kept
+    assert "Found: deception, force or control." in page
     assert "Missing for &#39;likely&#39;: recruitment or transport, exploitation." in page
 
 

@@ -204,6 +204,9 @@ class ResultView:
         minor = "minor" in flags
         sentences = [str(RULE_WORDS[rule]) for rule in self.result.get("rules", []) if rule in RULE_WORDS]
         elements = self.result.get("elements", {})
+        met = [name for name in ("act", "means", "purpose") if elements.get(name, {}).get("level") == "met"]
+        if met:
+            sentences.append(str(_l("Found: %(parts)s.", parts=", ".join(str(ELEMENT_MISSING[n]) for n in met))))
         needed = [name for name in ("act", "means", "purpose")
                   if elements.get(name, {}).get("level") != "met" and not (minor and name == "means")]
         if self.tier in ("possible_victim", "exploited_migrant", "not_indicated") and needed:
