@@ -184,3 +184,21 @@ def test_the_supervisor_sees_where_the_person_is_abroad(app, client, db):
     uuid = db.session.scalar(select(Screening.uuid))
     page = supervisor.get(f"/review/{uuid}").get_data(as_text=True)
     assert "ទីកន្លែងដែលមនុស្សនេះនៅឥឡូវនេះ" in page and "ម៉ាឡេស៊ី" in page and "កូឡាឡាំពួ" in page
+
+
+def test_why_says_when_the_forced_labour_rule_held(app, client, db):
+    import json
+
+    from tests.conftest import SHARED, as_current
+
+    example = next(v for v in json.loads((SHARED / "vignettes" / "examples-v2.json").read_text(encoding="utf-8"))
+                   if v["id"] == "e01")
+    assert "forced_labour" in example["expected"]["flags"]
+    make_user(app, "border", language="en")
+    login(client, "border")
+    body = payload(questionnaire_version=2)
+    body["answers"] = {code: {"value": value} for code, value in as_current(example["answers"]).items()}
+    response = post(client, body, token(client))
+    assert response.status_code == 201, response.get_json()
+    page = client.get(response.get_json()["result_url"]).get_data(as_text=True)
+    assert "The forced-labour rule held" in page
