@@ -158,7 +158,7 @@ def test_no_signs_lists_what_the_person_can_still_use(app, client, db):
     page = client.get(result["result_url"]).get_data(as_text=True)
     assert 'class="information"' in page
     assert "មជ្ឈមណ្ឌលព័ត៌មានចំណាកស្រុកដោយសុវត្ថិភាព ប៉ោយប៉ែត" in page  # safe migration, nearest
-    assert "ខ្សែទូរស័ព្ទជំនួយប្រឆាំងការជួញដូរមនុស្ស" in page and "+៨៥៥១២០០០១១៤" in page  # the hotline
+    assert "ខ្សែទូរស័ព្ទជំនួយប្រឆាំងការជួញដូរមនុស្ស" in page and "+85512000114" in page  # the hotline (phones as dialled)
 
 
 def test_why_says_a_child_needs_no_means_and_what_was_missing(app, client, db):

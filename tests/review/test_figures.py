@@ -114,3 +114,16 @@ def test_figures_are_for_supervisors(app, client):
     login(client, "border")
     assert client.get("/figures/").status_code == 403
     assert client.get("/figures/export/aggregate.csv").status_code == 403
+
+
+def test_chart_labels_wrap_between_words_or_letter_clusters_never_inside_one():
+    from webapp.review import charts
+
+    label = "ពលករចំណាកស្រុកដែលត្រូវបានកេងប្រវ័ញ្ច និង Cambodian exploited abroad (outflow)"
+    lines = charts.wrap(label, width=120)
+    assert len(lines) > 2
+    assert "".join(lines).replace(" ", "") == label.replace(" ", "")
+    assert all(sum(charts.advance(c) for c in charts.clusters(line)) <= 120 for line in lines)
+    # A subscript stays with its consonant: no line starts with a combining mark or a subscript.
+    assert not any(line[0] in "\u17d2\u17b6\u17c6\u17c9\u17ca\u17cb" for line in lines)
+    assert charts.clusters("ស្រុក") == ["ស្រុ", "ក"]
