@@ -71,12 +71,15 @@ def build_cases(app):
     make_user(app, "consular")
     make_user(app, "border", username="border")
     make_user(app, "supervisor", username="sup", national=True)
+    make_user(app, "hotline")
     with app.app_context():
-        consular, border, sup = (database.session.scalar(select(User).where(User.username == name))
-                                 for name in ("consular", "border", "sup"))
+        consular, border, sup, hotline = (database.session.scalar(select(User).where(User.username == name))
+                                          for name in ("consular", "border", "sup", "hotline"))
         abroad = finished(consular, operations.Context("abroad", country_code="TH", city=f"{SECRET} Soi 5, room 12"))
         gps = finished(border, operations.Context("gps", lat=13.6612, lon=102.5566))
-        for case in (abroad, gps):
+        call = finished(hotline, operations.Context("caller", province_code="BMC", city=f"{SECRET} Poipet",
+                                                    callback_phone="012 000 999"))
+        for case in (abroad, gps, call):
             review.decide(case, sup, "override", "possible_victim", f"{SECRET} the uncle sold her")
             request = review.request_info(case, sup, f"{SECRET} who is the uncle?")
             review.answer_info(request, f"{SECRET} a neighbour")
@@ -92,7 +95,8 @@ def build_cases(app):
             age(draft, days)
             drafts[(channel, days)] = draft.id
         database.session.commit()
-        return [abroad.id, gps.id, drafts[("web", 4)], drafts[("sms", 2)]], [drafts[("web", 1)], drafts[("sms", 1 / 24)]]
+        return ([abroad.id, gps.id, call.id, drafts[("web", 4)], drafts[("sms", 2)]],
+                [drafts[("web", 1)], drafts[("sms", 1 / 24)]])
 
 
 def stored(table, column, case_ids):
@@ -130,7 +134,7 @@ def test_purge_clears_every_identifying_column_of_old_cases_and_expired_drafts(c
         before = figures.aggregate(figures.screenings_in(True))
         columns = list(identifying_columns())
         names = {f"{t.name}.{c.name}" for t, c in columns}
-        assert {"screenings.city", "screenings.gps", "screenings.note", "screenings.initials",
+        assert {"screenings.city", "screenings.gps", "screenings.note", "screenings.initials", "screenings.callback_phone",
                 "screenings.linkage_key", "reviews.reason", "info_requests.message", "info_requests.answer",
                 "referrals.match", "referrals.decline_reason"} <= names
         for table, column in columns:  # the scenario fills every one of them, or the test says which
@@ -138,7 +142,7 @@ def test_purge_clears_every_identifying_column_of_old_cases_and_expired_drafts(c
         assert database.session.scalar(select(InboundMessage.id)) and database.session.scalar(select(OutboxMessage.id))
 
     out = app.test_cli_runner().invoke(args=["purge"])
-    assert "closed cases de-identified: 2" in out.output and "unfinished screenings de-identified: 2" in out.output
+    assert "closed cases de-identified: 3" in out.output and "unfinished screenings de-identified: 2" in out.output
 
     with app.app_context():
         for table, column in columns:

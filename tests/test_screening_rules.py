@@ -28,7 +28,7 @@ def test_web_form_refuses_a_place_the_role_does_not_screen(app, client, db):
     assert response.status_code == 422
     assert "does not screen in this place" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Screening.id))) == 0
-    assert post_consent(client, kind="province", province_code="PNP").status_code == 302  # its own place works
+    assert post_consent(client, kind="caller", province_code="PNP").status_code == 302  # its own place works
 
 
 def test_offline_api_refuses_a_place_the_role_does_not_screen(app, client, db):
@@ -65,7 +65,7 @@ def test_another_screeners_uuid_is_a_clean_refusal(app, client, db):
     login(other, "hotline")
     page = other.get("/screenings/new").get_data(as_text=True)
     response = other.post("/screenings/consent", data={"csrf_token": csrf(page), "answer": "yes", "uuid": taken,
-                                                       "kind": "province", "province_code": "PNP"})
+                                                       "kind": "caller", "province_code": "PNP"})
     assert response.status_code == 422
     assert db.session.scalar(select(func.count(Screening.id))) == 1
 

@@ -62,13 +62,18 @@ DEMO_SERVICES = [
     ("DEMO-008", "DEMO DoSVY Banteay Meanchey focal point", "មន្ទីរសង្គមកិច្ច បន្ទាយមានជ័យ (សាកល្បង)", "government", ["registration"], [], (None, None), [], ["BMC"], (13.59, 102.97), None),
     ("DEMO-009", "DEMO Phnom Penh Shelter", "ទីជម្រក ភ្នំពេញ (សាកល្បង)", "ngo", ["shelter", "child_protection", "psychosocial"], [], (None, None), [], ["PNP", "KDL"], (11.55, 104.90), 12),
     ("DEMO-010", "DEMO Bavet Transit Centre", "មណ្ឌលឆ្លងកាត់បាវិត (សាកល្បង)", "government", ["transit_centre", "registration", "repatriation"], [], (None, None), [], ["SVR"], (11.08, 106.13), 20),
+    # Abroad (a last element: the countries served): synthetic consular sections.
+    ("DEMO-011", "DEMO Cambodian Embassy Kuala Lumpur, consular section", "ផ្នែកកុងស៊ុល ស្ថានទូតកម្ពុជា កូឡាឡាំពួ (សាកល្បង)", "government", ["repatriation", "labour_rights", "legal_aid"], [], (None, None), [], [], (3.15, 101.71), None, ["MY"]),
+    ("DEMO-012", "DEMO Cambodian Embassy Bangkok, consular section", "ផ្នែកកុងស៊ុល ស្ថានទូតកម្ពុជា បាងកក (សាកល្បង)", "government", ["repatriation", "labour_rights", "legal_aid"], [], (None, None), [], [], (13.75, 100.50), None, ["TH"]),
+    ("DEMO-013", "DEMO Safe Migration Information Centre Poipet", "មជ្ឈមណ្ឌលព័ត៌មានចំណាកស្រុកដោយសុវត្ថិភាព ប៉ោយប៉ែត (សាកល្បង)", "ngo", ["safe_migration"], [], (None, None), [], ["BMC", "OMC", "BTB"], (13.66, 102.57), None),
+    ("DEMO-014", "DEMO Anti-trafficking Hotline", "ខ្សែទូរស័ព្ទជំនួយប្រឆាំងការជួញដូរមនុស្ស (សាកល្បង)", "government", ["hotline"], [], (None, None), [], ["PNP"], (11.57, 104.92), None),
 ]
 
 
 def seed_services() -> dict[str, int]:
     ids = {}
     for n, row in enumerate(DEMO_SERVICES, start=1):
-        number, name_en, name_km, kind, types, sexes, (age_min, age_max), nations, provinces, (lat, lon), places = row
+        number, name_en, name_km, kind, types, sexes, (age_min, age_max), nations, provinces, (lat, lon), places, *abroad = row
         service = db.session.scalar(select(Service).where(Service.registration_number == number))
         if service is None:
             service = Service()
@@ -76,6 +81,7 @@ def seed_services() -> dict[str, int]:
             directory.apply(service, dict(
                 registration_number=number, name_en=name_en, name_km=name_km, kind=kind, service_types=types,
                 accepts_sexes=sexes, age_min=age_min, age_max=age_max, nationalities=nations, provinces=provinces,
+                countries=abroad[0] if abroad else [],
                 lat=lat, lon=lon, address="DEMO address, not a real place", phone=f"+85512000{100 + n}",
                 places=places, hours="08:00-17:00", active=True,
             ))

@@ -98,7 +98,7 @@ def test_unsent_screening_blocks_log_out_until_it_is_sent(browser, server, live_
     choice = page.locator("#logout-choice")
     choice.wait_for()
     assert choice.locator("h2").first.inner_text() == "ការពិនិត្យដែលមិនទាន់ផ្ញើ"  # "Screenings not sent yet"
-    assert choice.locator("[data-count]").inner_text() == "1"
+    assert choice.locator("[data-count]").inner_text() == "១"  # in Khmer digits
     box = choice.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360  # fits the phone's screen
     choice.locator("[data-action=send]").click()  # still offline: it says so and keeps everything

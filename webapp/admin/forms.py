@@ -2,11 +2,29 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
-from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
-
 from ..core.forms import options
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..referrals.presenters import NEED_WORDS, SEX_WORDS
+
+KIND_WORDS = {"government": _l("Government"), "ngo": _l("Non-governmental organisation"),
+              "international": _l("International organisation")}
+
+
+class Choices(SelectMultipleField):
+    """Several values from a list; checked like a CSV row (referrals.directory.parse_row),
+    which names what is wrong, so the field itself accepts what comes."""
+
+    def pre_validate(self, form):
+        pass
+
+
+class Checkboxes(Choices):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class ServiceForm(FlaskForm):
@@ -15,13 +33,15 @@ class ServiceForm(FlaskForm):
     registration_number = StringField(_l("MoSAVY registration number"), validators=[DataRequired(), Length(max=40)])
     name_km = StringField(_l("Name in Khmer"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
-    kind = StringField(_l("Kind (government, ngo, international)"), validators=[DataRequired()])
-    service_types = StringField(_l("Service types, separated by ;"), validators=[DataRequired()])
-    accepts_sexes = StringField(_l("Accepts only these sexes (empty: everyone)"), validators=[Optional()])
+    kind = SelectField(_l("Kind"), choices=options(KIND_WORDS.items()), validators=[DataRequired()])
+    service_types = Checkboxes(_l("Help it gives"), choices=options(NEED_WORDS.items()))
+    accepts_sexes = Checkboxes(_l("Accepts only these sexes (none ticked: everyone)"),
+                               choices=options((s, SEX_WORDS[s]) for s in ("female", "male", "other")))
     age_min = StringField(_l("Youngest age accepted"), validators=[Optional()])
     age_max = StringField(_l("Oldest age accepted"), validators=[Optional()])
-    nationalities = StringField(_l("Accepts only these nationalities (empty: all)"), validators=[Optional()])
-    provinces = StringField(_l("Provinces served, separated by ;"), validators=[DataRequired()])
+    nationalities = Choices(_l("Accepts only these nationalities (none chosen: all)"))
+    provinces = Checkboxes(_l("Provinces served"))
+    countries = Choices(_l("Countries abroad served, for a consulate or embassy"))
     lat = StringField(_l("Latitude"), validators=[DataRequired()])
     lon = StringField(_l("Longitude"), validators=[DataRequired()])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])

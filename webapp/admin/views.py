@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -132,13 +133,51 @@ def allow_csv_upload(endpoint: str | None, values: dict | None) -> None:
 @bp.get("/services")
 def services():
     rows = db.session.scalars(select(Service).order_by(Service.active.desc(), Service.name_en)).all()
-    return render_template("admin/services.html", services=rows, form=ServiceImportForm())
+    return render_template("admin/services.html", services=rows, form=ServiceImportForm(),
+                           province_name=places.province_name, country_name=places.country_name)
 
 
 def form_values(form: ServiceForm) -> dict:
-    row = {name: (getattr(form, name).data or "") for name in directory.COLUMNS if hasattr(form, name)}
+    """The form as a CSV row: lists joined with ;, a decimal comma read as a point."""
+    row = {}
+    for name in directory.COLUMNS:
+        if hasattr(form, name):
+            value = getattr(form, name).data or ""
+            row[name] = ";".join(value) if isinstance(value, list) else value
+    for name in ("lat", "lon"):
+        row[name] = row.get(name, "").strip().replace(",", ".")
     row["active"] = "yes" if form.active.data else "no"
     return row
+
+
+def service_form() -> ServiceForm:
+    form = ServiceForm(obj=None)
+    form.provinces.choices = options(places.province_choices())
+    form.nationalities.choices = options(places.country_choices())
+    form.countries.choices = options(places.country_choices(exclude=("KH",)))
+    return form
+
+
+# What parse_row found wrong, in the admin's language (parse_row speaks CSV, in English, for
+# the import report); the field is named by its label, the wrong value shown as typed.
+PROBLEM_WORDS = (
+    ("required", _l("This field is required.")),
+    ("unknown", _l("Not one of the values offered.")),
+    ("must be a number", _l("Enter a number (a point or a comma for decimals).")),
+    ("must be a whole number", _l("Enter a whole number.")),
+    ("is below", _l("Must not be below the youngest age.")),
+    ("not a phone number", _l("Not a phone number.")),
+    ("already registered", _l("Another service already has this registration number.")),
+    ("must be one of", _l("Not one of the values offered.")),
+    ("longer than", _l("Too long.")),
+)
+
+
+def problem_words(form: ServiceForm, problem: directory.RowError) -> str:
+    field = getattr(form, problem.field, None)
+    label = field.label.text if field is not None else problem.field
+    words = next((w for start, w in PROBLEM_WORDS if problem.message.startswith(start)), _l("Check this value."))
+    return f"{label}: {words}"
 
 
 @bp.route("/services/new", methods=["GET", "POST"], endpoint="new_service")
@@ -147,13 +186,13 @@ def edit_service(service_id: int | None = None):
     service = db.session.get(Service, service_id) if service_id else None
     if service_id and service is None:
         abort(404)
-    form = ServiceForm(obj=None)
+    form = service_form()
     if request.method == "GET" and service is not None:
         for column in directory.COLUMNS:
             if hasattr(form, column):
                 value = getattr(service, column)
                 if column in directory.LIST_COLUMNS:
-                    value = ";".join(value or [])
+                    value = list(value or [])
                 getattr(form, column).data = value if column != "active" else service.active
     errors = []
     if form.validate_on_submit():
@@ -162,7 +201,7 @@ def edit_service(service_id: int | None = None):
         if other is not None and other is not service:
             problems.append(directory.RowError(0, "registration_number", "already registered"))
         if problems:
-            errors = [f"{p.field}: {p.message}" for p in problems]
+            errors = [problem_words(form, p) for p in problems]
         else:
             if service is None:
                 service = Service()
@@ -190,7 +229,8 @@ def import_services():
     except directory.ImportError_ as exc:
         db.session.rollback()
         rows = db.session.scalars(select(Service).order_by(Service.name_en)).all()
-        return render_template("admin/services.html", services=rows, form=form, import_errors=exc.errors), 422
+        return render_template("admin/services.html", services=rows, form=form, import_errors=exc.errors,
+                               province_name=places.province_name, country_name=places.country_name), 422
     record("change.service.import", user=current_user, count=created + updated)
     db.session.commit()
     flash(_("Imported %(new)d new and %(updated)d updated services.", new=created, updated=updated), "ok")

@@ -8,10 +8,12 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..auth.forms import ROLE_LABELS
 from ..core import csvsafe
 from ..extensions import db
 from .models import AuditEvent
 from .operations import record
+from .words import action_words, object_words
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE = 200
@@ -48,7 +50,8 @@ def index():
     events = db.session.scalars(search().limit(PAGE)).all()
     record("view.audit", user=current_user, count=len(events))
     db.session.commit()
-    return render_template("audit/index.html", events=events, args=request.args)
+    return render_template("audit/index.html", events=events, args=request.args,
+                           action_words=action_words, object_words=object_words, roles=ROLE_LABELS)
 
 
 @bp.get("/export.csv")

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
+from . import digits
 from .inputs import safe_next
 
 bp = Blueprint("core", __name__)
@@ -62,13 +63,10 @@ def template_helpers():
     }
 
 
-KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
-
-
 @bp.app_template_filter("local_digits")
 def local_digits(text) -> str:
     """Numbers inside Khmer text in Khmer digits ("សំណួរទី ៣ នៃ ៤២"), as in the static texts."""
-    return str(text).translate(KHMER_DIGITS) if str(get_locale() or "km") == "km" else str(text)
+    return digits.local_digits(text)
 
 
 @bp.get("/sw.js")

@@ -10,6 +10,7 @@ import questionnaires
 
 from ..audit.operations import record
 from ..core import csvsafe
+from ..core.digits import local_digits
 from ..extensions import db
 from ..review import operations as review
 from . import operations as figures
@@ -25,7 +26,8 @@ def dashboard():
     for figure in figures.dashboard(screenings):
         rows = [(label(figure.key, k), v) for k, v in figure.rows]
         shown.append({"key": figure.key, "title": str(TITLES[figure.key]), "rows": rows,
-                      "chart": bar_chart(f"chart-{figure.key}", str(TITLES[figure.key]), rows) if rows else None})
+                      "chart": bar_chart(f"chart-{figure.key}", str(TITLES[figure.key]), rows,
+                                          number=local_digits) if rows else None})
     median = figures.median_hours_to_answer([s.id for s in screenings])
     record("view.figures", user=current_user, count=len(screenings))
     db.session.commit()

@@ -18,11 +18,12 @@ from .models import SERVICE_KINDS, Service
 
 COLUMNS = (
     "registration_number", "name_km", "name_en", "kind", "service_types", "accepts_sexes", "age_min", "age_max",
-    "nationalities", "provinces", "lat", "lon", "address", "phone", "places", "hours", "active", "language",
+    "nationalities", "provinces", "countries", "lat", "lon", "address", "phone", "places", "hours", "active", "language",
 )
 LANGUAGES = ("km", "en")
-LIST_COLUMNS = ("service_types", "accepts_sexes", "nationalities", "provinces")
-REQUIRED = ("registration_number", "name_km", "name_en", "kind", "service_types", "provinces", "lat", "lon")
+LIST_COLUMNS = ("service_types", "accepts_sexes", "nationalities", "provinces", "countries")
+# "provinces" is required of a service in Cambodia; a consulate abroad names its countries instead.
+REQUIRED = ("registration_number", "name_km", "name_en", "kind", "service_types", "lat", "lon")
 ADDRESS_MAX = 300  # as on the admin form
 
 
@@ -65,6 +66,8 @@ def parse_row(row: dict[str, str], line: int) -> tuple[dict[str, Any], list[RowE
     for field in REQUIRED:
         if not (row.get(field) or "").strip():
             bad(field, "required")
+    if not (row.get("provinces") or "").strip() and not (row.get("countries") or "").strip():
+        bad("provinces", "required (or the countries abroad, for a consulate)")
     for field in COLUMNS:
         raw = (row.get(field) or "").strip()
         limit = max_length(field)
@@ -84,10 +87,11 @@ def parse_row(row: dict[str, str], line: int) -> tuple[dict[str, Any], list[RowE
         "accepts_sexes": (set(SEXES), "unknown sex"),
         "nationalities": (set(country_codes()), "unknown country code"),
         "provinces": ({p.code for p in places.provinces}, "unknown province code"),
+        "countries": (set(country_codes()) - {"KH"}, "unknown country code abroad"),
     }
     for field in LIST_COLUMNS:
         items = split(row.get(field, ""))
-        if field == "nationalities":
+        if field in ("nationalities", "countries"):
             items = [item.upper() for item in items]
         allowed, message = checks[field]
         wrong = [item for item in items if item not in allowed]

@@ -13,11 +13,16 @@ from ..core.geo import great_circle_km
 SERVICE_TYPES = (
     "shelter", "transit_centre", "child_protection", "medical", "psychosocial",
     "legal_aid", "repatriation", "labour_rights", "registration",
+    # Information only, never a referral: for anyone screened, to use later.
+    "safe_migration", "hotline",
 )
+
 SEXES = ("female", "male", "other")
 ALTERNATIVES = 3
-# Screened abroad: the crossing a person deported from this country usually comes back by.
-RETURN_CROSSINGS = {"TH": "POIPET", "VN": "BAVET", "LA": "TRAPEANG_KREAL"}
+# Screened abroad: the crossing a person sent back from this country usually comes back by
+# (Malaysia and Myanmar: overland through Thailand). Elsewhere (by air) there is none, and no
+# transit-centre referral is proposed.
+RETURN_CROSSINGS = {"TH": "POIPET", "VN": "BAVET", "LA": "TRAPEANG_KREAL", "MY": "POIPET", "MM": "POIPET"}
 
 
 @dataclass(frozen=True)
@@ -28,12 +33,15 @@ class Need:
     any_of: tuple[str, ...]
 
 
-def needs_for(tier: str, flags: Iterable[str], raised: Iterable[str] = ()) -> list[Need]:
+def needs_for(tier: str, flags: Iterable[str], raised: Iterable[str] = (), *, abroad: bool = False) -> list[Need]:
     """Derive the needs from an engine result (the referral issue's rules). ``raised``: the
     needs the answers raise by themselves, from the questionnaire's tags
-    (questionnaires.meaning.raised_needs), so no question code is read here."""
+    (questionnaires.meaning.raised_needs), so no question code is read here. ``abroad``: the
+    person is still in another country (consular), see :func:`needs_abroad`."""
     flags = set(flags)
     raised = set(raised)
+    if abroad:
+        return needs_abroad(tier, flags, raised)
     needs: list[Need] = []
     if tier in ("likely_victim", "possible_victim"):
         if "minor" in flags:
@@ -44,6 +52,37 @@ def needs_for(tier: str, flags: Iterable[str], raised: Iterable[str] = ()) -> li
         needs.append(Need("medical", ("medical",)))
     if "foreign_national" in flags and tier in ("likely_victim", "possible_victim"):
         needs.append(Need("repatriation", ("repatriation",)))
+    if tier == "exploited_migrant":
+        needs.append(Need("labour_rights", ("labour_rights",)))
+    if tier == "likely_victim":
+        needs.append(Need("registration", ("registration",)))
+    return needs
+
+
+# What a person with no signs of trafficking can still use, nearest first (with the hotline).
+INFORMATION = Need("information", ("safe_migration", "labour_rights"))
+
+# Needs of a person abroad that only a service in that country can meet (the consulate or
+# embassy); the others wait for the person's return to Cambodia.
+IN_COUNTRY_NEEDS = ("repatriation", "medical")
+
+
+def needs_abroad(tier: str, flags: set[str], raised: set[str]) -> list[Need]:
+    """A Cambodian still abroad, in order of need: the consulate's or embassy's repatriation
+    support (and a doctor there when urgent), the transit centre of the usual return
+    crossing, then the home province's services."""
+    needs: list[Need] = []
+    victim = tier in ("likely_victim", "possible_victim")
+    if victim:
+        needs.append(Need("repatriation", ("repatriation",)))
+    if "urgent" in flags and "medical" in raised:
+        needs.append(Need("medical", ("medical",)))
+    if victim:
+        needs.append(Need("transit_centre", ("transit_centre",)))
+        if "minor" in flags:
+            needs.append(Need("child_protection", ("child_protection",)))
+        else:
+            needs.append(Need("shelter", ("shelter",)))
     if tier == "exploited_migrant":
         needs.append(Need("labour_rights", ("labour_rights",)))
     if tier == "likely_victim":
@@ -72,21 +111,25 @@ class ServiceEntry:
     point: tuple[float, float]
     places: int | None  # places available; None = not a residential service (no limit)
     active: bool = True
+    countries: frozenset[str] = frozenset()  # abroad: the countries it works in; empty = in Cambodia
 
 
 # Upper bounds (km) of the distance bands a stored match keeps; beyond the last, "gt100".
 DISTANCE_BANDS = ((5, "lt5"), (25, "5-25"), (100, "25-100"))
 
 
-def distance_band(km: float) -> str:
-    """A distance as one of four coarse bands: under 5 km, 5-25, 25-100, over 100 km."""
+def distance_band(km: float | None) -> str | None:
+    """A distance as one of four coarse bands: under 5 km, 5-25, 25-100, over 100 km; None
+    when nothing was measured (a person abroad, or whose place is unknown)."""
+    if km is None:
+        return None
     return next((band for bound, band in DISTANCE_BANDS if km < bound), "gt100")
 
 
 @dataclass(frozen=True)
 class Candidate:
     service: ServiceEntry
-    distance_km: float
+    distance_km: float | None  # None: not measured (no known point to measure from)
 
 
 @dataclass
@@ -105,7 +148,7 @@ class Match:
         def entry(candidate: Candidate) -> dict:
             shown = {"id": candidate.service.id, "name": candidate.service.name,
                      "band": distance_band(candidate.distance_km), "places": candidate.service.places}
-            if with_km:
+            if with_km and candidate.distance_km is not None:
                 shown["distance_km"] = round(candidate.distance_km, 1)
             return shown
 
@@ -145,9 +188,10 @@ def refusal(service: ServiceEntry, need: Need, person: Person) -> str | None:
 KM_PER_DEGREE_LAT = 111.19
 
 
-def _walk(pool: Iterable[ServiceEntry], need: Need, person: Person, point: tuple[float, float]) -> Match | None:
+def _walk(pool: Iterable[ServiceEntry], need: Need, person: Person, point: tuple[float, float] | None) -> Match | None:
     """The nearest fitting service (ties: more places first), three alternatives, and the
-    nearer services passed over with the reason."""
+    nearer services passed over with the reason. With no ``point`` nothing is measured:
+    the services with more places come first."""
     fitting: list[ServiceEntry] = []
     refused: list[tuple[ServiceEntry, str]] = []
     for service in pool:
@@ -158,6 +202,10 @@ def _walk(pool: Iterable[ServiceEntry], need: Need, person: Person, point: tuple
             refused.append((service, reason))
     if not fitting:
         return None
+    if point is None:
+        ranked = sorted(fitting, key=lambda s: (-(s.places or 0), s.id))[: 1 + ALTERNATIVES]
+        candidates = [Candidate(s, None) for s in ranked]
+        return Match(need, candidates[0], candidates[1:], [])
     top = heapq.nsmallest(
         1 + ALTERNATIVES,
         ((round(great_circle_km(point, s.point), 3), -(s.places or 0), s.id, s) for s in fitting),
@@ -181,17 +229,21 @@ def match(
     services: Sequence[ServiceEntry],
     need: Need,
     person: Person,
-    point: tuple[float, float],
+    point: tuple[float, float] | None,
     province: str | None = None,
     exclude_ids: Iterable[int] = (),
+    country: str | None = None,
 ) -> Match:
     """The nearest service that fits, the next three, and why nearer ones were passed over.
 
     Services serving ``province`` are preferred; when none fits there, the search is
-    nationwide and the match says so.
+    nationwide and the match says so. ``country``: only the services working in that
+    country abroad (consulates, embassies); without it, only services in Cambodia.
+    ``point`` None: nothing to measure from (see :func:`_walk`).
     """
     excluded_ids = set(exclude_ids)
-    typed = [s for s in services if s.types.intersection(need.any_of) and s.id not in excluded_ids]
+    typed = [s for s in services if s.types.intersection(need.any_of) and s.id not in excluded_ids
+             and ((country in s.countries) if country else not s.countries)]
     if province:
         found = _walk((s for s in typed if province in s.provinces), need, person, point)
         if found is not None:

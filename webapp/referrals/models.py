@@ -37,6 +37,9 @@ class Service(db.Model):
     age_max: Mapped[int | None] = mapped_column(Integer)
     nationalities: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every nationality
     provinces: Mapped[list[str]] = mapped_column(JSON)
+    # Countries abroad the service works in (a consulate or embassy, ISO alpha-2); empty for
+    # a service in Cambodia. Only screenings abroad in one of them are matched to it.
+    countries: Mapped[list[str]] = mapped_column(JSON, default=list)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     address: Mapped[str] = mapped_column(Text, default="")

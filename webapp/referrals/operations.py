@@ -35,6 +35,7 @@ def entry_of(service: Service) -> matching.ServiceEntry:
         sexes=frozenset(service.accepts_sexes or ()), age_min=service.age_min, age_max=service.age_max,
         nationalities=frozenset(service.nationalities or ()), provinces=frozenset(service.provinces or ()),
         point=(service.lat, service.lon), places=service.places, active=service.active,
+        countries=frozenset(service.countries or ()),
     )
 
 
@@ -68,9 +69,10 @@ def age_band(screening: Screening) -> str:
     return next(label for low, high, label in AGE_BANDS if low <= age <= high)
 
 
-def point_of(screening: Screening) -> tuple[tuple[float, float], str | None]:
-    """Where to search from: GPS, else border post, else province centroid; abroad, the
-    usual return crossing, else the home province, else Phnom Penh."""
+def point_of(screening: Screening) -> tuple[tuple[float, float] | None, str | None]:
+    """Where to search from in Cambodia: GPS, else border post, else the province (a
+    hotline caller's, which may be unknown); abroad, the home province. None when the
+    place is not known: then nothing is measured, never from Phnom Penh by default."""
     places = questionnaires.load_places()
     if screening.gps:
         lat, lon = (float(v) for v in screening.gps.split(","))
@@ -80,18 +82,88 @@ def point_of(screening: Screening) -> tuple[tuple[float, float], str | None]:
         return crossing.point, crossing.province
     if screening.context_kind != "abroad" and screening.province_code and places.province(screening.province_code):
         return places.province(screening.province_code).centroid, screening.province_code
-    crossing = places.crossing(matching.RETURN_CROSSINGS.get(screening.country_code or "", ""))
-    if crossing:
-        return crossing.point, crossing.province
+    if screening.context_kind == "abroad":
+        return home_of(screening)
+    return None, None
+
+
+def home_of(screening: Screening) -> tuple[tuple[float, float] | None, str | None]:
     home = questionnaires.load(screening.questionnaire_version).answer_for("home_province", screening.answer_map())
-    province = places.province(home) if home else None
-    province = province or places.province("PNP")
-    return province.centroid, province.code
+    province = questionnaires.load_places().province(home) if home else None
+    return (province.centroid, province.code) if province else (None, None)
+
+
+def return_crossing(screening: Screening):
+    """The crossing a person abroad usually comes back by (None: no usual one, or not abroad)."""
+    if screening.context_kind != "abroad":
+        return None
+    return questionnaires.load_places().crossing(matching.RETURN_CROSSINGS.get(screening.country_code or "", ""))
+
+
+def searches_for(screening: Screening, need: matching.Need) -> list[dict]:
+    """Where to look for a service meeting ``need``, in order; the first that finds one wins.
+
+    Abroad: repatriation (and an urgent doctor) from the services in the country the person
+    is in, the transit centre at the usual return crossing, labour rights in the country and
+    else at home, everything else in the home province."""
+    if screening.context_kind != "abroad":
+        point, province = point_of(screening)
+        return [dict(point=point, province=province)]
+    in_country = dict(point=None, province=None, country=screening.country_code)
+    if need.name in matching.IN_COUNTRY_NEEDS:
+        return [in_country]
+    if need.name == "transit_centre":
+        crossing = return_crossing(screening)
+        return [dict(point=crossing.point, province=crossing.province)] if crossing else []
+    point, province = home_of(screening)
+    home = dict(point=point, province=province)
+    return [in_country, home] if need.name == "labour_rights" else [home]
 
 
 def find_match(screening: Screening, need: matching.Need, exclude_ids=()) -> matching.Match:
-    point, province = point_of(screening)
-    return matching.match(directory_entries(), need, person_of(screening), point, province, exclude_ids)
+    found = matching.Match(need, None)
+    entries = directory_entries()
+    person = person_of(screening)
+    for search in searches_for(screening, need):
+        found = matching.match(entries, need, person, search["point"], search["province"], exclude_ids,
+                               country=search.get("country"))
+        if found.chosen is not None:
+            break
+    return found
+
+
+def information_for(screening: Screening, limit: int = 3) -> list[Service]:
+    """For "no signs of trafficking": services the person can still use later (safe
+    migration, labour rights), nearest first; abroad, those in the country first."""
+    if screening.context_kind == "abroad":
+        point, province = home_of(screening)
+        searches = [dict(point=None, province=None, country=screening.country_code), dict(point=point, province=province)]
+    else:
+        searches = searches_for(screening, matching.INFORMATION)
+    entries = directory_entries()
+    person = person_of(screening)
+    ids: list[int] = []
+    for search in searches:
+        found = matching.match(entries, matching.INFORMATION, person, search["point"], search["province"],
+                               country=search.get("country"))
+        ids.extend(c.service.id for c in ([found.chosen] if found.chosen else []) + found.alternatives
+                   if c.service.id not in ids)
+    services = {s.id: s for s in db.session.scalars(select(Service).where(Service.id.in_(ids[:limit])))}
+    return [services[i] for i in ids[:limit] if i in services]
+
+
+def hotlines() -> list[Service]:
+    """The hotlines in the directory (a number anyone can call, wherever they are)."""
+    rows = db.session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.id))
+    return [s for s in rows if "hotline" in (s.service_types or [])][:2]
+
+
+def needs_of(screening: Screening, tier: str) -> list[matching.Need]:
+    needs = matching.needs_for(tier, screening.flags or [], raised_needs(screening),
+                               abroad=screening.context_kind == "abroad")
+    # Abroad with no usual return crossing (sent back by air): no transit centre to propose.
+    return [n for n in needs if n.name != "transit_centre" or screening.context_kind != "abroad"
+            or return_crossing(screening) is not None]
 
 
 def awaiting_for(tier: str, flags: list[str]) -> str | None:
@@ -110,7 +182,7 @@ def propose(screening: Screening) -> list[Referral]:
         return []
     referrals = []
     tier = screening.final_tier
-    for need in matching.needs_for(tier, screening.flags or [], raised_needs(screening)):
+    for need in needs_of(screening, tier):
         found = find_match(screening, need)
         referral = Referral(
             screening_id=screening.id, need=need.name, state="proposed", urgent="urgent" in (screening.flags or []),
@@ -233,8 +305,7 @@ def escalate(referral: Referral, why: str) -> Referral | None:
         Referral.screening_id == referral.screening_id, Referral.need == referral.need,
         ReferralEvent.service_id.is_not(None))))
     screening = referral.screening
-    need = next((n for n in matching.needs_for(screening.final_tier, screening.flags or [],
-                                               raised_needs(referral.screening)) if n.name == referral.need),
+    need = next((n for n in needs_of(screening, screening.final_tier) if n.name == referral.need),
                 matching.Need(referral.need, (referral.need,)))
     found = find_match(referral.screening, need, exclude_ids=tried)
     alert_supervisors(referral, why, offered_next=found.chosen is not None)

@@ -15,6 +15,8 @@ NEED_WORDS = {
     "repatriation": _l("Repatriation support"),
     "labour_rights": _l("Labour rights"),
     "registration": _l("Registration with DoSVY"),
+    "safe_migration": _l("Safe migration information"),
+    "hotline": _l("Hotline"),
 }
 STATE_WORDS = {
     "proposed": _l("proposed"),

@@ -9,6 +9,9 @@ from ..screening.presenters import TIER_WORDS
 from ..core.forms import options
 
 
+ACTION_WORDS = {"confirm": _l("confirmed"), "override": _l("overridden")}
+
+
 class DecisionForm(FlaskForm):
     tier = SelectField(_l("Tier"), choices=options((t, TIER_WORDS[t]) for t in
                                                     ("likely_victim", "possible_victim", "exploited_migrant", "not_indicated")))

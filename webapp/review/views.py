@@ -12,9 +12,10 @@ from ..core import places
 from ..extensions import db
 from ..referrals import operations as referrals
 from ..screening.models import Screening
-from ..screening.presenters import ResultView
+from ..screening.presenters import CHANNEL_WORDS, ResultView, answer_label
 from . import operations
 from .forms import DecisionForm, InfoAnswerForm, InfoRequestForm, QueueFilterForm
+from .forms import ACTION_WORDS
 from .models import InfoRequest
 from ..core.forms import options
 
@@ -68,11 +69,15 @@ def show(uuid):
         record("view", user=current_user, object_type="screening", object_id=screening.case_number)
         db.session.commit()
 
+    if request.method == "GET":
+        form.tier.data = screening.confirmed_tier or screening.tier  # the engine's, until someone decides
     q = questionnaires.load(screening.questionnaire_version)
     answers = screening.answer_map()
     return render_template(
         "review/show.html", screening=screening, view=ResultView(screening), form=form,
-        answers=[(question, answers[question.code]) for question in q.questions if question.code in answers],
+        answers=[(question, answer_label(q, question, answers[question.code]))
+                 for question in q.questions if question.code in answers and question.code != "consent"],
+        channel_words=CHANNEL_WORDS, action_words=ACTION_WORDS,
         reviews=operations.reviews_of(screening), referrals=referrals.of_screening(screening),
         requests=operations.requests_of(screening), info_form=InfoRequestForm(),
         matches=operations.possible_matches(screening, current_user),

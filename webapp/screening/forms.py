@@ -11,7 +11,9 @@ CONTEXT_LABELS = {
     "province": _l("In a province"),
     "gps": _l("Here (use this phone's location)"),
     "abroad": _l("Abroad (consular)"),
+    "caller": _l("On a call: where the caller is"),
 }
+YES_NO = (("yes", _l("Yes")), ("no", _l("No")))
 
 
 class StartForm(FlaskForm):
@@ -24,6 +26,14 @@ class StartForm(FlaskForm):
     city = StringField(_l("City"), validators=[Optional(), Length(max=80)])
     lat = HiddenField()
     lon = HiddenField()
+    # A hotline call: asked before anything else, then where the caller is and a call-back.
+    safe_to_talk = RadioField(_l("Ask first: is it safe for you to talk now?"), choices=options(YES_NO),
+                              validators=[Optional()])
+    caller_province = SelectField(_l("Province where the caller is"), validators=[Optional()])
+    district = StringField(_l("District (if the caller says)"), validators=[Optional(), Length(max=80)])
+    callback = RadioField(_l("If the call drops, may we call you back?"), choices=options(YES_NO),
+                          validators=[Optional()])
+    callback_phone = StringField(_l("Call-back number"), validators=[Optional(), Length(max=32)])
 
 
 class ConsentForm(FlaskForm):
@@ -36,6 +46,7 @@ class ConsentForm(FlaskForm):
     city = HiddenField()
     lat = HiddenField()
     lon = HiddenField()
+    callback_phone = HiddenField()
     uuid = HiddenField()
 
 

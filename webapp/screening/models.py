@@ -37,11 +37,14 @@ class Screening(db.Model):
     language: Mapped[str] = mapped_column(String(2), default="km")
     questionnaire_version: Mapped[int] = mapped_column(Integer)
     # Context: where the screening happened (from the screener, not from a question).
-    context_kind: Mapped[str] = mapped_column(String(10))  # post / province / gps / abroad
+    context_kind: Mapped[str] = mapped_column(String(10))  # post / province / gps / abroad / caller
     post_code: Mapped[str | None] = mapped_column(String(32))
     province_code: Mapped[str | None] = mapped_column(String(3))
     country_code: Mapped[str | None] = mapped_column(String(2))
-    city: Mapped[str | None] = mapped_column(EncryptedText)  # free text: may be an address
+    # Free text, may be an address: the city abroad (consular), the caller's district (hotline).
+    city: Mapped[str | None] = mapped_column(EncryptedText)
+    # A hotline caller's call-back number (E.164), only when the caller agreed to be called back.
+    callback_phone: Mapped[str | None] = mapped_column(EncryptedText)
     gps: Mapped[str | None] = mapped_column(EncryptedText)  # "lat,lon", encrypted at rest
     note: Mapped[str | None] = mapped_column(EncryptedText)
     # The engine's result at the last change; the full explanation is recomputable from the

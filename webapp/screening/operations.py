@@ -13,11 +13,11 @@ from typing import Any, Mapping
 from sqlalchemy import func, select
 
 import questionnaires
-from questionnaires import AnswerError, Questionnaire
+from questionnaires import AnswerError, Questionnaire, replies
 
 from ..audit.operations import record
 from ..auth.models import User
-from ..core import upsert
+from ..core import phones, upsert
 from ..core.geo import great_circle_km
 from ..core.inputs import clean_text
 from ..core.types import utcnow
@@ -27,14 +27,16 @@ from . import linkage
 from .models import Answer, CaseCounter, DeclinedScreening, Screening
 
 ABROAD = "ABR"  # case-number province code for screenings made abroad (consular)
+UNKNOWN_PLACE = "UNK"  # case-number province code of a hotline call from an unknown place
 TRAINING = "TRN"  # the series of training (simulator) screenings: TRN-<year>-<sequence>
-CONTEXT_KINDS = ("post", "province", "gps", "abroad")
+CONTEXT_KINDS = ("post", "province", "gps", "abroad", "caller")
 # Where each role screens on the web (form and offline API), first one preselected. The
 # server holds to it: a hotline operator does not screen at a border post.
 CONTEXTS_BY_ROLE = {
     "border": ("post", "province", "gps"),
     "consular": ("abroad",),
-    "hotline": ("province",),
+    # The caller's own place (province, district or unknown), never the hotline desk's.
+    "hotline": ("caller",),
 }
 # The offline form's own clock is believed only this far back (a queue kept for days
 # without signal) and ahead (a phone's clock a little fast); it never numbers a case.
@@ -61,6 +63,8 @@ class Context:
     city: str | None = None
     lat: float | None = None
     lon: float | None = None
+    # A hotline caller's call-back number, only when the caller agreed (E.164 once validated).
+    callback_phone: str | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> "Context":
@@ -85,6 +89,7 @@ class Context:
             city=text("city"),
             lat=lat,
             lon=lon,
+            callback_phone=text("callback_phone"),
         )
 
     def validated(self) -> "Context":
@@ -104,6 +109,17 @@ class Context:
             if self.lat is None or self.lon is None or not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
                 raise ScreeningError("gps", "no valid location")
             return Context("gps", province_code=nearest_province(self.lat, self.lon), lat=self.lat, lon=self.lon)
+        if self.kind == "caller":
+            province = self.province_code if self.province_code not in (None, "", "unknown") else None
+            if province is not None and places.province(province) is None:
+                raise ScreeningError("province_code", "unknown province")
+            phone = None
+            if self.callback_phone:
+                try:
+                    phone = phones.normalise(replies.clean(self.callback_phone))
+                except phones.PhoneError:
+                    raise ScreeningError("callback_phone", "not a phone number") from None
+            return Context("caller", province_code=province, city=self.city, callback_phone=phone)
         q = questionnaires.load()
         if self.country_code not in q.countries or self.country_code == "KH":
             raise ScreeningError("country_code", "choose the country you are in")
@@ -111,7 +127,9 @@ class Context:
 
     @property
     def case_province(self) -> str:
-        return self.province_code if self.kind != "abroad" and self.province_code else ABROAD
+        if self.kind == "abroad":
+            return ABROAD
+        return self.province_code or (UNKNOWN_PLACE if self.kind == "caller" else ABROAD)
 
 
 def nearest_province(lat: float, lon: float) -> str:
@@ -194,6 +212,7 @@ def start_screening(
         country_code=context.country_code,
         city=context.city,
         gps=f"{context.lat:.5f},{context.lon:.5f}" if context.kind == "gps" else None,
+        callback_phone=context.callback_phone,
         created_at=now,
         client_started_at=client_time(client_started_at, now),
         flags=[],

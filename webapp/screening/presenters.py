@@ -54,6 +54,24 @@ FLAG_WORDS = {
 }
 FLAG_ORDER = ("urgent", "minor", "fear_of_return", "forced_labour", "incomplete", "age_unknown", "foreign_national",
               "smuggling_indicators", "internal", "outflow", "inflow")
+# Why this tier, in plain words: one sentence per tier rule of the spec that held
+# (questionnaires.engine.decide gives them), to be read by a screener, not a lawyer.
+RULE_WORDS = {
+    "2": _l("All three parts of trafficking are there: someone recruited or moved the person, by deception, force or control, to exploit them."),
+    "3a": _l("The person was recruited or moved by deception, force or control; exploitation is not clear yet."),
+    "3b": _l("There was deception, force or control, and exploitation; how the person was recruited or moved is not clear yet."),
+    "3c": _l("The person was recruited or moved, with some signs of control and some signs of exploitation."),
+    "3d": _l("One answer is a serious warning sign on its own."),
+    "3e": _l("A child who was moved, exploited or put at risk: for a child, deception, force or control is not needed."),
+    "3f": _l("Some answers were 'don't know' or refused; if they were 'yes', the result would be 'likely'."),
+    "4": _l("There are signs of exploitation at work, but not of recruitment by deception, force or control."),
+    "5": _l("The answers show too few signs of recruitment, control or exploitation."),
+}
+ELEMENT_MISSING = {
+    "act": _l("recruitment or transport"),
+    "means": _l("deception, force or control"),
+    "purpose": _l("exploitation"),
+}
 CONTEXT_ERRORS = {
     "kind": _l("Choose where the screening takes place."),
     "post_code": _l("Choose a border post."),
@@ -63,6 +81,8 @@ CONTEXT_ERRORS = {
     "city": _l("Write the city in plain letters."),
     "context_role": _l("Your account does not screen in this place. Choose one of the places offered."),
     "uuid": _l("This screening was already sent from another account. Start a new screening."),
+    "safe_to_talk": _l("Ask first whether it is safe for the caller to talk now."),
+    "callback_phone": _l("Write a phone number to call back, or choose not to call back."),
 }
 
 
@@ -87,6 +107,23 @@ def raw_answer(question: Question, form: Mapping[str, str]) -> Any:
     value = (form.get("answer") or "").strip()
     if question.type == "integer":
         return replies.clean(value)  # Khmer digits and stray zero-width characters
+    return value
+
+
+def answer_label(q: Questionnaire, question: Question, value: Any, language: str | None = None) -> str:
+    """A stored answer in words, as the screener saw it: never the code it is kept as."""
+    language = language or lang()
+    value = str(value)
+    if value in q.answer_labels and question.type != "integer":
+        return q.answer_labels[value].get(language)
+    if question.type == "country":
+        return places.country_name(value, language)
+    if question.type == "province":
+        province = questionnaires.load_places().province(value)
+        return province.name.get(language) if province else value
+    option = next((o for o in question.options or () if o.value == value), None)
+    if option is not None:
+        return option.label.get(language)
     return value
 
 
@@ -135,6 +172,9 @@ class QuestionView:
         return []
 
 
+CHANNEL_WORDS = {"web": _l("Web form"), "sms": _l("SMS"), "ussd": _l("USSD"), "cli": _l("Command line")}
+
+
 class ResultView:
     """The result page: tier, elements with the answers that counted, flags, next steps."""
 
@@ -155,6 +195,51 @@ class ResultView:
     @property
     def next_steps(self) -> str:
         return str(NEXT_STEPS[self.tier])
+
+    @property
+    def urgent(self) -> bool:
+        return "urgent" in (self.screening.flags or [])
+
+    def why(self) -> list[str]:
+        """Why this tier, in plain sentences built from the engine's result: the rules that
+        held, what was missing for "likely", that a child needs no means, the forced-labour
+        rule. Numbers are filled in here; the template turns them into Khmer digits."""
+        flags = set(self.screening.flags or [])
+        minor = "minor" in flags
+        sentences = [str(RULE_WORDS[rule]) for rule in self.result.get("rules", []) if rule in RULE_WORDS]
+        elements = self.result.get("elements", {})
+        met = [name for name in ("act", "means", "purpose") if elements.get(name, {}).get("level") == "met"]
+        if met:
+            sentences.append(str(_l("Found: %(parts)s.", parts=", ".join(str(ELEMENT_MISSING[n]) for n in met))))
+        needed = [name for name in ("act", "means", "purpose")
+                  if elements.get(name, {}).get("level") != "met" and not (minor and name == "means")]
+        if self.tier in ("possible_victim", "exploited_migrant", "not_indicated") and needed:
+            sentences.append(str(_l("Missing for 'likely': %(parts)s.",
+                                    parts=", ".join(str(ELEMENT_MISSING[n]) for n in needed))))
+        if minor:
+            sentences.append(str(_l("The person is a child (under 18): deception, force or control is not needed.")))
+        if "forced_labour" in flags:
+            sentences.append(str(_l("The forced-labour rule held: the person worked against their will under a penalty or threat, so exploitation counts as met.")))
+        sentences.append(str(_l("An element counts as met at %(met)d points; 'partly met' from %(partial)d points.",
+                                met=self.q.scoring.met, partial=self.q.scoring.partial)))
+        return sentences
+
+    def where(self) -> list[tuple[str, str]]:
+        """Where the person is now, as the screener gave it: abroad (country, city) or a
+        hotline caller's province, district and call-back."""
+        screening = self.screening
+        rows: list[tuple[str, str]] = []
+        if screening.context_kind == "abroad":
+            rows.append((str(_l("Country")), places.country_name(screening.country_code or "")))
+            if screening.city:
+                rows.append((str(_l("City")), screening.city))
+        elif screening.context_kind == "caller":
+            rows.append((str(_l("Province")), places.province_name(screening.province_code)
+                         if screening.province_code else str(_l("Unknown: the caller did not say"))))
+            if screening.city:
+                rows.append((str(_l("District")), screening.city))
+            rows.append((str(_l("Call-back")), screening.callback_phone or str(_l("No: the caller did not agree"))))
+        return rows
 
     def flags(self) -> list[tuple[str, str]]:
         present = set(self.screening.flags or [])

@@ -41,20 +41,47 @@ def mine():
 def start():
     form = start_form()
     if form.validate_on_submit():
-        context = operations.Context.from_mapping(form.data)
         try:
+            context = operations.Context.from_mapping(call_context(form))
             context = context.validated()
+        except UnsafeCall:
+            return render_template("screening/call_unsafe.html")
         except operations.ScreeningError as exc:
             flash(presenters.context_error(exc.field), "error")
         else:
             consent = ConsentForm(formdata=None, obj=None)
-            for name in ("kind", "post_code", "province_code", "country_code", "city"):
+            for name in ("kind", "post_code", "province_code", "country_code", "city", "callback_phone"):
                 getattr(consent, name).data = getattr(context, name) or ""
             consent.lat.data = "" if context.lat is None else str(context.lat)
             consent.lon.data = "" if context.lon is None else str(context.lon)
             consent.uuid.data = str(uuidlib.uuid4())
             return render_template("screening/consent.html", form=consent, question=questionnaires.load().question("consent"))
     return render_template("screening/start.html", form=form, kinds=CONTEXTS_BY_ROLE[current_user.role])
+
+
+class UnsafeCall(Exception):
+    """The caller cannot talk safely now: no screening, the operator gets what to say."""
+
+
+def call_context(form: StartForm) -> dict:
+    """The start form's values as a context. A hotline call: is it safe to talk first, then
+    the caller's province (or unknown) and district, and a call-back number only with the
+    caller's agreement."""
+    data = dict(form.data)
+    if data.get("kind") != "caller":
+        return data
+    if data.get("safe_to_talk") == "no":
+        raise UnsafeCall()
+    if data.get("safe_to_talk") != "yes":
+        raise operations.ScreeningError("safe_to_talk", "ask whether it is safe to talk")
+    data["province_code"] = data.get("caller_province")
+    data["city"] = data.get("district")
+    if data.get("callback") == "yes":
+        if not (data.get("callback_phone") or "").strip():
+            raise operations.ScreeningError("callback_phone", "no number to call back")
+    else:
+        data["callback_phone"] = None  # never kept without the caller's agreement
+    return data
 
 
 def start_form() -> StartForm:
@@ -69,6 +96,7 @@ def start_form() -> StartForm:
     form.post_code.choices = options(places.post_choices())
     form.province_code.choices = options(places.province_choices())
     form.country_code.choices = options(places.country_choices(exclude=("KH",)))
+    form.caller_province.choices = options([("unknown", _("Unknown: the caller did not say"))] + places.province_choices())
     return form
 
 
@@ -190,6 +218,8 @@ def result(uuid):
         "screening/result.html", screening=screening, view=presenters.ResultView(screening), form=form,
         referrals=referrals.of_screening(screening), awaiting_consent=referrals.awaiting_consent(screening),
         info_requests=review.requests_of(screening),
+        information=referrals.information_for(screening) if screening.final_tier == "not_indicated" else [],
+        hotlines=referrals.hotlines() if screening.final_tier == "not_indicated" else [],
     )
 
 

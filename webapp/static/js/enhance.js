@@ -51,6 +51,13 @@
     }).catch(function () {});
   }
 
+  // Counts inside Khmer text in Khmer digits, as the server writes them.
+  function localDigits(n) {
+    var text = String(n);
+    if (document.documentElement.lang !== "km") return text;
+    return text.replace(/[0-9]/g, function (d) { return "០១២៣៤៥៦៧៨៩"[+d]; });
+  }
+
   if (!data.user) {
     // Nobody (or someone who does not screen) is logged in, e.g. the log-in page after a
     // session ended or a tab was closed without logging out: the last screener's draft and
@@ -272,7 +279,7 @@
     status.dataset.count = String(list.length);
     status.hidden = !list.length;
     if (!list.length) return;
-    status.append(data.waiting + " " + list.length);
+    status.append(data.waiting + " " + localDigits(list.length));
     if (login) {
       var link = document.createElement("a");
       link.href = data.login;
@@ -291,8 +298,9 @@
     onSent: function (fn) { listeners.push(fn); },
   };
 
-  // "New screening" goes to the in-browser form when it can run here.
-  document.querySelectorAll("a[href]").forEach(function (a) {
+  // "New screening" goes to the in-browser form when it can run here. A hotline call starts
+  // on the server's page (is it safe to talk, where the caller is, a call-back): data-calls.
+  if (!data.calls) document.querySelectorAll("a[href]").forEach(function (a) {
     if (a.pathname === data.start && a.origin === location.origin) a.href = data.app;
   });
 
@@ -325,7 +333,7 @@
 
   function countWaiting() {
     if (!choice) return;
-    choice.querySelectorAll("[data-count]").forEach(function (el) { el.textContent = String(items().length); });
+    choice.querySelectorAll("[data-count]").forEach(function (el) { el.textContent = localDigits(items().length); });
   }
 
   function step(name) {
