@@ -24,6 +24,7 @@ TITLES = {
     "tier": _l("Result of the engine"),
     "confirmed_tier": _l("Result confirmed by a supervisor"),
     "channel": _l("Channel"),
+    "person_language": _l("The person's language"),
     "post": _l("Border post"),
     "province": _l("Province"),
     "sex": _l("Sex"),
@@ -50,6 +51,8 @@ def label(key: str, value: str) -> str:
             if option:
                 return option.label.get(places.lang())
         return str(_l("Unknown")) if value == "unknown" else value
+    if key == "person_language":
+        return language_name(value)
     if key == "channel":
         return {"web": "Web", "sms": "SMS", "ussd": "USSD"}.get(value, value)
     if key == "trafficking_type":
@@ -59,6 +62,17 @@ def label(key: str, value: str) -> str:
     if key == "post":
         return places.post_name(value)
     return value
+
+
+def language_name(code: str) -> str:
+    """A language by its own name (as the questionnaire declares it), with its code."""
+    if code == "unknown":
+        return str(_l("Unknown"))
+    for version in reversed(questionnaires.available_versions()):
+        language = questionnaires.load(version).language(code)
+        if language is not None:
+            return f"{language.name} ({code})"
+    return code
 
 
 @bp.get("/")
@@ -85,11 +99,11 @@ def export_screenings():
         codes += [question.code for question in questionnaires.load(version).questions if question.code not in codes]
     out = io.StringIO()
     writer = csvsafe.writer(out, lineterminator="\n")
-    writer.writerow(["case_number", "created", "channel", "post", "province", "tier", "confirmed_tier", "flags",
-                     "questionnaire_version", *codes])
+    writer.writerow(["case_number", "created", "channel", "person_language", "post", "province", "tier",
+                     "confirmed_tier", "flags", "questionnaire_version", *codes])
     for s in screenings:
         answers = s.answer_map()
-        writer.writerow([s.case_number, s.created_at.date().isoformat(), s.channel, s.post_code or "",
+        writer.writerow([s.case_number, s.created_at.date().isoformat(), s.channel, s.person_language or "", s.post_code or "",
                          s.case_province, s.tier, s.confirmed_tier or "", ";".join(s.flags or []),
                          s.questionnaire_version, *[answers.get(code, "") for code in codes]])
     record("export.screenings", user=current_user, count=len(screenings), detail={"format": "csv"})

@@ -156,6 +156,7 @@ def submit():
             language=str(payload.get("language") or "km"),
             client_started_at=operations.parse_time(payload.get("started_at")),
             version=version,
+            person_language=str(payload.get("person_language") or "") or None,
         )
         db.session.commit()
     except operations.ScreeningError as exc:

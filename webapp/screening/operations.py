@@ -157,6 +157,7 @@ def start_screening(
     started_at: datetime | None = None,
     client_started_at: datetime | None = None,
     version: int | None = None,
+    person_language: str | None = None,
 ) -> Screening:
     """A consenting person: a draft screening with its case number and the consent answer.
 
@@ -169,6 +170,8 @@ def start_screening(
         check_context_allowed(screener, context.kind)
     context = context.validated()
     q = questionnaires.load(version)
+    language = language if language in ("km", "en") else "km"
+    person_language = valid_person_language(q, person_language, default=language)
     now = started_at or utcnow()
     province = TRAINING if training else context.case_province
     if uuid:
@@ -186,7 +189,8 @@ def start_screening(
         channel=channel,
         training=training,
         status="draft",
-        language=language if language in ("km", "en") else "km",
+        language=language,
+        person_language=person_language,
         questionnaire_version=q.version,
         context_kind=context.kind,
         post_code=context.post_code,
@@ -203,6 +207,15 @@ def start_screening(
     db.session.flush()
     refresh_result(screening, q)
     return screening
+
+
+def valid_person_language(q: Questionnaire, code: str | None, *, default: str) -> str:
+    """The person's language: one the questionnaire declares, else the screener's (``default``)."""
+    if not code:
+        return default
+    if q.language(code) is None:
+        raise ScreeningError("person_language", f"the questionnaire has no texts in {code!r}")
+    return code
 
 
 def record_decline(
@@ -305,11 +318,14 @@ def next_question(screening: Screening, *, skip_unneeded: bool = False):
     )
 
 
-def finish(screening: Screening) -> questionnaires.Result:
-    """Close the screening once no question is left; prune answers no longer asked."""
+def finish(screening: Screening, *, skip_unneeded: bool = False) -> questionnaires.Result:
+    """Close the screening once no question is left; prune answers no longer asked.
+
+    ``skip_unneeded``: done once no question that can change the tier or a flag is left
+    (the hand-over mode asks the person with the phone channels' skip rule)."""
     q = questionnaire_of(screening)
     answers = screening.answer_map()
-    if questionnaires.next_question(q, answers) is not None and screening.channel == "web":
+    if questionnaires.next_question(q, answers, skip_unneeded=skip_unneeded) is not None and screening.channel == "web":
         raise ScreeningError("answers", "questions remain unanswered")
     kept = questionnaires.effective_answers(q, answers)
     for answer in list(screening.answers):
@@ -337,6 +353,7 @@ def submit_complete(
     client_started_at: datetime | None,
     channel: str = "web",
     version: int | None = None,
+    person_language: str | None = None,
 ) -> tuple[Screening, bool]:
     """A whole screening sent at once (the offline queue). Idempotent on ``uuid``.
 
@@ -357,7 +374,7 @@ def submit_complete(
     try:
         screening = start_screening(
             screener=screener, channel=channel, context=context, language=language, uuid=uuid,
-            client_started_at=client_started_at, version=q.version,
+            client_started_at=client_started_at, version=q.version, person_language=person_language,
         )
     except ScreeningError as exc:
         # A twin of this resend committed since the look-up above: it is the same screening.

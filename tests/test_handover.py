@@ -1,0 +1,147 @@
+"""Hand-over mode without JavaScript (issue 16): the person answers privately in their own
+language, one question per page; handing back needs the screener's password; the screener
+then sees the result, which is the engine's on the same answers."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+import questionnaires
+from tests.web import PASSWORD, csrf, login, make_user
+from webapp.screening.models import Screening
+
+# A Vietnamese worker held in a scam compound: deceived, documents taken, debt, forced to work.
+ANSWERS = {
+    "U1": "no", "U2": "no", "U3": "yes", "age": "24", "sex": "female", "nationality": "VN",
+    "exploitation_country": "KH", "sector": "scam_online", "home_province": "unknown", "return_mode": "rescued",
+    "A1": "yes", "A2": "yes", "M1": "yes", "M3": "yes", "M6": "yes", "P1": "yes",
+}
+
+
+def consent_page(client, person_language=None):
+    page = client.get("/screenings/new").get_data(as_text=True)
+    data = {"kind": "post", "post_code": "POIPET", "province_code": "BMC", "csrf_token": csrf(page)}
+    page = client.post("/screenings/new", data=data).get_data(as_text=True)
+    if person_language:
+        fields = hidden_fields(page)
+        fields.update(person_language=person_language, answer="language")
+        page = client.post("/screenings/consent", data=fields).get_data(as_text=True)
+    return page
+
+
+def hidden_fields(page):
+    return dict(re.findall(r'<input id="(\w+)" name="\w+" type="hidden" value="([^"]*)"', page))
+
+
+def hand_over(client, person_language="vi"):
+    page = consent_page(client, person_language)
+    fields = hidden_fields(page)
+    fields.update(person_language=person_language, answer="handover")
+    response = client.post("/screenings/consent", data=fields)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/handover")
+    return response.headers["Location"]
+
+
+def answer_as_person(client, location, answers):
+    """Answer each page the person sees; returns the codes asked and the pages."""
+    asked, pages = [], []
+    while location.endswith("/handover"):
+        page = client.get(location).get_data(as_text=True)
+        code = re.search(r'data-code="(\w+)"', page)
+        if code is None:
+            break
+        code = code.group(1)
+        asked.append(code)
+        pages.append(page)
+        value = answers.get(code, "unknown" if code == "return_mode" else "no")
+        field = "answer" if code in ("age", "nationality", "exploitation_country") and value != "unknown" else "choice"
+        response = client.post(f"{location}/{code}", data={field: value, "csrf_token": csrf(page)})
+        assert response.status_code == 302, (code, value, response.status_code)
+        location = response.headers["Location"]
+        if location.endswith("/handover"):
+            follow = client.get(location)
+            if follow.status_code == 302:
+                location = follow.headers["Location"]
+    return location, asked, pages
+
+
+def test_consent_in_a_draft_language_comes_with_the_screeners_beside_it(app, client, db):
+    make_user(app, "border")
+    login(client, "border")
+    page = consent_page(client, "vi")
+    q = questionnaires.load()
+    assert q.question("consent").text_for("vi") in page
+    assert q.question("consent").text_for("km") in page  # the screener's language beside the draft
+    assert "ការបកប្រែព្រាង" in page  # "Draft translation", in the screener's Khmer
+    assert 'lang="vi"' in page
+    # English is the source: no badge, nothing beside.
+    english = consent_page(client, "en")
+    assert "ការបកប្រែព្រាង" not in english.split("</select>")[1]
+
+
+def test_person_answers_privately_in_vietnamese_and_the_screener_takes_the_phone_back(app, client, db):
+    make_user(app, "border")
+    login(client, "border")
+    location = hand_over(client, "vi")
+    screening = db.session.scalar(select(Screening))
+    assert screening.person_language == "vi" and screening.language == "km"
+    q = questionnaires.load()
+    result_location, asked, pages = answer_as_person(client, location, ANSWERS)
+    assert result_location.endswith("/handover/back")
+    # One question per page, in Vietnamese, with symbols, marked as a draft translation, and
+    # nothing of an earlier answer: no back link, no chosen button, no case number, no menu.
+    for code, page in zip(asked, pages):
+        assert q.question(code).text_for("vi") in page
+        assert "ការបកប្រែព្រាង" in page
+        assert 'class="top"' not in page and screening.case_number not in page
+        assert "chosen" not in page and "/q/" not in page
+    first = pages[0]
+    assert "✓" in first and "✗" in first and "Có" in first and "Không biết" in first
+    for earlier in asked[:-1]:
+        assert q.question(earlier).text_for("vi") not in pages[-1]
+    # The skip rule of the phone channels: only questions that can change the tier or a flag.
+    answers = {"consent": "yes", **{c: ANSWERS.get(c, "unknown" if c == "return_mode" else "no") for c in asked}}
+    answers = questionnaires.validate_answers(q, answers)
+    assert questionnaires.next_question(q, answers, skip_unneeded=True) is None
+    assert len(asked) < len(questionnaires.asked_questions(q, answers)) - 1
+
+    # While handed over, every other page leads back to the hand-over pages.
+    mine = client.get("/screenings/")
+    assert mine.status_code == 302 and "/handover" in mine.headers["Location"]
+    result = client.get(f"/screenings/{screening.uuid}/result")
+    assert result.status_code == 302 and "/handover" in result.headers["Location"]
+
+    # A wrong password does not take it back.
+    page = client.get(result_location).get_data(as_text=True)
+    wrong = client.post(result_location, data={"password": "not-the-password", "csrf_token": csrf(page)})
+    assert wrong.status_code == 422
+    assert client.get("/screenings/").status_code == 302
+    # The screener's password does: the result, not a replay of answers.
+    back = client.post(result_location, data={"password": PASSWORD, "csrf_token": csrf(page)})
+    assert back.status_code == 302 and back.headers["Location"].endswith("/result")
+    db.session.expire_all()
+    screening = db.session.scalar(select(Screening))
+    expected = questionnaires.score(q, answers)
+    assert screening.status == "complete" and screening.tier == expected.tier
+    assert sorted(screening.flags) == sorted(expected.flags)
+    result_page = client.get(back.headers["Location"]).get_data(as_text=True)
+    assert q.result_sentence(expected.tier, "vi") in result_page  # the sentence for the person
+    assert client.get("/screenings/").status_code == 200
+
+
+def test_taking_the_phone_back_halfway_continues_in_the_screeners_form(app, client, db):
+    make_user(app, "border")
+    login(client, "border")
+    location = hand_over(client, "th")
+    page = client.get(location).get_data(as_text=True)
+    assert 'lang="th"' in page and questionnaires.load().question("U1").text_for("th") in page
+    # A tap meant for another question (a stale page, a double tap) answers nothing.
+    stale = client.post(f"{location}/U2", data={"choice": "yes", "csrf_token": csrf(page)})
+    assert stale.status_code == 302
+    assert {a.code for a in db.session.scalar(select(Screening)).answers} == {"consent"}
+    back = location + "/back"
+    page = client.get(back).get_data(as_text=True)
+    response = client.post(back, data={"password": PASSWORD, "csrf_token": csrf(page)})
+    assert response.status_code == 302 and "/result" not in response.headers["Location"]
+    assert client.get(response.headers["Location"]).headers["Location"].endswith("/q/U1")
