@@ -19,7 +19,7 @@ import questionnaires
 
 from ..core import places
 from ..extensions import db
-from . import operations
+from . import audio, operations
 from .forms import CONTEXT_LABELS
 from .operations import CONTEXTS_BY_ROLE
 from .presenters import CONTEXT_ERRORS
@@ -72,6 +72,17 @@ def ui_strings() -> dict[str, str]:
         "discard_confirm": _("Discard the answers of this screening? They will not be kept."),
         "load_failed": _("The questions could not be loaded. Check the connection and try again."),
         "standard_form": _("Use the standard form"),
+        # Hand-over mode (static/js/handover.js): the screener's words; the person's come
+        # from the questionnaire in the person's language.
+        "person_language": _("The person's language"),
+        "draft_badge": _("Draft translation"),
+        "draft": _("draft"),
+        "beside": _("The same in your language (the translation above is not checked yet):"),
+        "handover_yes": _("Yes: hand the phone to the person to answer privately"),
+        "give_back": _("Give the phone back to the staff member"),
+        "take_back": _("Staff: hold 2 seconds to take the phone back"),
+        "take_back_confirm": _("Take the phone back from the person?"),
+        "hand_over": _("Hand the phone to the person"),
     }
 
 
@@ -87,6 +98,28 @@ def questionnaire():
 
 def text(t) -> dict[str, str] | None:
     return {"km": t.km, "en": t.en} if t is not None else None
+
+
+def person_text(t) -> dict[str, str] | None:
+    """A person-facing text in every language the questionnaire declares (hand-over mode)."""
+    return {lang: t.get(lang) for lang in t.languages} if t is not None else None
+
+
+def audio_document(q) -> dict[str, dict[str, str]]:
+    """The recordings there are, per language and text key (webapp/screening/audio.py);
+    the hand-over mode shows a listen button only for these."""
+    keys = ["consent"] + [f"answer:{value}" for value in q.answer_labels]
+    for item in q.questions:
+        keys.append(f"question:{item.code}")
+        keys += [f"option:{item.code}:{o.value}" for o in item.options]
+    keys += [f"result:{tier}" for tier in q.result_sentences]
+    found: dict[str, dict[str, str]] = {}
+    for lang in q.languages:
+        for key in keys:
+            url = audio.audio_url(lang, key)
+            if url:
+                found.setdefault(lang, {})[key] = url
+    return found
 
 
 def condition(c) -> dict[str, Any] | None:
@@ -107,16 +140,19 @@ def questionnaire_document(q) -> dict[str, Any]:
     return {
         "version": q.version,
         "minor_age": q.scoring.minor_age,
-        "answer_labels": {value: text(label) for value, label in q.answer_labels.items()},
+        "answer_labels": {value: person_text(label) for value, label in q.answer_labels.items()},
+        "languages": {code: {"name": language.name, "draft": language.is_draft} for code, language in q.languages.items()},
+        "result_sentences": {tier: person_text(sentence) for tier, sentence in q.result_sentences.items()},
+        "audio": audio_document(q),
         "questions": [
             {
                 "code": item.code,
                 "type": item.type,
                 "section": item.section,
-                "text": text(item.text),
+                "text": person_text(item.text),
                 "help": text(item.help),
                 "when": condition(item.when),
-                "options": [{"value": o.value, "label": text(o.label)} for o in item.options],
+                "options": [{"value": o.value, "label": person_text(o.label)} for o in item.options],
                 "values": list(item.option_values()) if item.type in ("indicator", "consent") else None,
                 "min": item.minimum,
                 "max": item.maximum,

@@ -13,12 +13,12 @@
 //   the network (the queue in enhance.js keeps what could not be sent).
 // Bump VERSION whenever this file or the list of precached files changes: the old caches
 // are dropped when the new worker activates.
-const VERSION = "v1";
+const VERSION = "v2";
 const STATIC = "static-" + VERSION;
 const PAGES = "pages-" + VERSION; // enhance.js drops "pages-*" at log-out and when nobody is logged in
 const MINE = "/screenings/";
 const SHELL = ["/screenings/app", MINE, "/api/questionnaire"];
-const ASSETS = ["/static/css/app.css", "/static/js/enhance.js", "/static/js/screen.js"];
+const ASSETS = ["/static/css/app.css", "/static/js/enhance.js", "/static/js/screen.js", "/static/js/handover.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
