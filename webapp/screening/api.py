@@ -144,6 +144,9 @@ def questionnaire_document(q) -> dict[str, Any]:
         "languages": {code: {"name": language.name, "draft": language.is_draft} for code, language in q.languages.items()},
         "result_sentences": {tier: person_text(sentence) for tier, sentence in q.result_sentences.items()},
         "audio": audio_document(q),
+        # What the hand-over mode's skip rule reads (static/js/handover.js mirrors
+        # questionnaires.engine.can_change); the server judges every result itself.
+        "scoring": skip_rule_document(q),
         "questions": [
             {
                 "code": item.code,
@@ -157,12 +160,34 @@ def questionnaire_document(q) -> dict[str, Any]:
                 "min": item.minimum,
                 "max": item.maximum,
                 "allow_unknown": item.allow_unknown,
+                "element": item.element,
+                "strength": item.strength,
+                "strength_minor": item.strength_minor,
+                "also": {"element": item.also_element, "strength": item.also_strength} if item.also_element else None,
+                "minor_only": item.minor_only,
+                "flag": item.tags.flag,
+                "role": item.tags.role,
             }
             for item in q.questions
         ],
         "provinces": [{"value": p.code, "label": text(p.name)} for p in place_data.provinces],
         "posts": [{"value": c.code, "label": text(c.name), "province": c.province} for c in place_data.crossings],
         "countries": {lang: [{"value": code, "label": name} for code, name in country_list(lang)] for lang in ("km", "en")},
+    }
+
+
+def skip_rule_document(q) -> dict[str, Any]:
+    rule = q.scoring.forced_labour
+    return {
+        "strengths": dict(q.scoring.strengths),
+        "met": q.scoring.met,
+        "partial": q.scoring.partial,
+        "red_flags": sorted(q.scoring.red_flags),
+        "forced_labour": {
+            "work": rule.work, "no_work": sorted(rule.no_work),
+            "involuntariness": list(rule.involuntariness), "penalty": list(rule.penalty),
+        } if rule else None,
+        "always_asked": list(questionnaires.engine.ALWAYS_ASKED_SECTIONS),
     }
 
 
@@ -193,6 +218,7 @@ def submit():
             client_started_at=operations.parse_time(payload.get("started_at")),
             version=version,
             person_language=str(payload.get("person_language") or "") or None,
+            skip_unneeded=payload.get("skip_unneeded") is True,
         )
         db.session.commit()
     except operations.ScreeningError as exc:

@@ -397,6 +397,7 @@
       answers: answers,
       language: draft.language,
       person_language: draft.person_language || null,
+      skip_unneeded: !!draft.skip_unneeded, // handed over: asked with the phone channels' skip rule
       started_at: draft.started_at,
       questionnaire_version: Q.version,
     };
@@ -433,7 +434,8 @@
   const app = {
     T: T, lang: lang, h: h, show: show, save: save, render: render, values: values, settle: settle,
     canonical: canonical, nextQuestion: nextQuestion, label: label, fail: fail, errorBox: errorBox,
-    consent: consent, decline: decline, select: select, provinces: provinces,
+    consent: consent, decline: decline, select: select, provinces: provinces, finish: finish,
+    effective: effective, isAsked: isAsked, isMinor: isMinor,
     draft: () => draft, questionnaire: () => Q,
   };
 
