@@ -145,3 +145,50 @@ def test_taking_the_phone_back_halfway_continues_in_the_screeners_form(app, clie
     response = client.post(back, data={"password": PASSWORD, "csrf_token": csrf(page)})
     assert response.status_code == 302 and "/result" not in response.headers["Location"]
     assert client.get(response.headers["Location"]).headers["Location"].endswith("/q/U1")
+
+
+def test_offline_queue_sends_a_hand_over_finished_by_the_skip_rule_and_the_server_checks_it(app, client, db):
+    make_user(app, "border")
+    login(client, "border")
+    token = client.get("/screenings/app").get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
+    q = questionnaires.load()
+    answers = {"consent": "yes"}
+    while (following := questionnaires.next_question(q, answers, skip_unneeded=True)) is not None:
+        code = following.code
+        answers[code] = questionnaires.validate_answer(q, code, ANSWERS.get(code, "unknown" if code == "return_mode" else "no"))
+    assert questionnaires.next_question(q, answers) is not None  # not every question was asked
+    body = {"uuid": "2b8c6f2e-4a39-4d0e-9d7e-6b7f7c1a2b3c", "context": {"kind": "post", "post_code": "POIPET"},
+            "answers": {c: {"value": v} for c, v in answers.items()}, "language": "km", "person_language": "vi",
+            "questionnaire_version": 2}
+    headers = {"X-CSRFToken": token}
+    # Without the skip rule the same answers are unfinished...
+    assert client.post("/api/screenings", json=body, headers=headers).status_code == 422
+    # ...and a screening that skips a question that still matters is refused with it.
+    last = list(answers)[-1]
+    short = dict(body, skip_unneeded=True, answers={c: {"value": v} for c, v in answers.items() if c != last})
+    assert client.post("/api/screenings", json=short, headers=headers).status_code == 422
+    response = client.post("/api/screenings", json=dict(body, skip_unneeded=True), headers=headers)
+    assert response.status_code == 201, response.get_json()
+    screening = db.session.scalar(select(Screening))
+    expected = questionnaires.score(q, answers)
+    assert (screening.status, screening.tier, screening.person_language) == ("complete", expected.tier, "vi")
+
+
+def test_the_screener_can_hand_over_halfway_and_choose_the_language_then(app, client, db):
+    make_user(app, "border")
+    login(client, "border")
+    page = consent_page(client)
+    fields = hidden_fields(page)
+    fields["answer"] = "yes"
+    client.post("/screenings/consent", data=fields)
+    screening = db.session.scalar(select(Screening))
+    assert screening.person_language == "km"  # by default the screener's language
+    begin = f"/screenings/{screening.uuid}/handover/begin"
+    page = client.get(begin).get_data(as_text=True)
+    assert "简体中文" in page and "Bahasa Indonesia" in page
+    response = client.post(begin, data={"person_language": "zh-Hans", "csrf_token": csrf(page)})
+    assert response.headers["Location"].endswith("/handover")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert questionnaires.load().question("U1").text_for("zh-Hans") in page and 'lang="zh-Hans"' in page
+    db.session.expire_all()
+    assert db.session.scalar(select(Screening.person_language)) == "zh-Hans"
