@@ -3,6 +3,7 @@ language, one question per page; handing back needs the screener's password; the
 then sees the result, which is the engine's on the same answers."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from sqlalchemy import select
@@ -80,7 +81,9 @@ def test_consent_in_a_draft_language_comes_with_the_screeners_beside_it(app, cli
     assert "ការបកប្រែព្រាង" not in english.split("</select>")[1]
 
 
-def test_person_answers_privately_in_vietnamese_and_the_screener_takes_the_phone_back(app, client, db):
+def test_person_answers_privately_in_vietnamese_and_the_screener_takes_the_phone_back(app, client, db, monkeypatch):
+    config = app.config["APP_CONFIG"]
+    monkeypatch.setitem(app.config, "APP_CONFIG", dataclasses.replace(config, contact_name="MoSVY", contact_phone="1288"))
     make_user(app, "border")
     login(client, "border")
     location = hand_over(client, "vi")
@@ -127,6 +130,7 @@ def test_person_answers_privately_in_vietnamese_and_the_screener_takes_the_phone
     assert sorted(screening.flags) == sorted(expected.flags)
     result_page = client.get(back.headers["Location"]).get_data(as_text=True)
     assert q.result_sentence(expected.tier, "vi") in result_page  # the sentence for the person
+    assert "Nếu sau này bạn cần giúp đỡ, bạn có thể gọi cho MoSVY: 1288." in result_page  # whom to call
     assert client.get("/screenings/").status_code == 200
 
 

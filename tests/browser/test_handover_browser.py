@@ -5,6 +5,8 @@ taking the phone back needs a 2-second press and a confirmation; the screening s
 signal is back is judged like the engine judges the same answers."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy import select
 
@@ -48,6 +50,9 @@ def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browse
     # One recording exists (h16b makes them): only that text gets a listen button.
     monkeypatch.setattr(audio, "audio_url", lambda lang, key: "/static/icons/icon.svg"
                         if (lang, key) == ("vi", "question:U1") else None)
+    # The service the person can call later, told them in their own language.
+    monkeypatch.setitem(live_app.config, "APP_CONFIG", dataclasses.replace(
+        live_app.config["APP_CONFIG"], contact_name="MoSVY", contact_phone="1288"))
     q = questionnaires.load()
     context = browser.new_context(**PHONE)
     page = context.new_page()
@@ -104,6 +109,7 @@ def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browse
     assert questionnaires.next_question(q, so_far) is not None  # some questions were not needed
     # The person is done: a short tap does not give the phone back...
     assert page.evaluate(WIDTH) <= 360
+    assert page.locator("#app .handover p.contact").inner_text() == "Nếu sau này bạn cần giúp đỡ, bạn có thể gọi cho MoSVY: 1288."
     take_back = page.locator("#app button.take-back")
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
@@ -133,5 +139,6 @@ def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browse
         assert {a.code: a.value for a in screening.answers} == {c: str(v) for c, v in answers.items()}
     result = page.locator("main").inner_text()
     assert q.result_sentence(expected.tier, "vi") in result
+    assert "gọi cho MoSVY: 1288" in result
     assert page.evaluate(WIDTH) <= 360
     context.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -144,6 +144,7 @@ def questionnaire_document(q) -> dict[str, Any]:
         "languages": {code: {"name": language.name, "draft": language.is_draft} for code, language in q.languages.items()},
         "result_sentences": {tier: person_text(sentence) for tier, sentence in q.result_sentences.items()},
         "audio": audio_document(q),
+        "contact": contact_document(q),
         # What the hand-over mode's skip rule reads (static/js/handover.js mirrors
         # questionnaires.engine.can_change); the server judges every result itself.
         "scoring": skip_rule_document(q),
@@ -174,6 +175,15 @@ def questionnaire_document(q) -> dict[str, Any]:
         "posts": [{"value": c.code, "label": text(c.name), "province": c.province} for c in place_data.crossings],
         "countries": {lang: [{"value": code, "label": name} for code, name in country_list(lang)] for lang in ("km", "en")},
     }
+
+
+def contact_document(q) -> dict[str, str] | None:
+    """Whom the person can call later, in every language (the service the app is set up with)."""
+    config = current_app.config["APP_CONFIG"]
+    if q.contact_sentence is None or not config.contact_name or not config.contact_phone:
+        return None
+    return {lang: text.replace("{name}", config.contact_name).replace("{phone}", config.contact_phone)
+            for lang, text in person_text(q.contact_sentence).items()}
 
 
 def skip_rule_document(q) -> dict[str, Any]:

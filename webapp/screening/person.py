@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
+
 import questionnaires
 from questionnaires import Question, Questionnaire
 
@@ -91,6 +93,19 @@ class PersonTexts:
         if tier not in self.q.result_sentences:
             return None
         return self.q.result_sentence(tier, self.lang, self.screener)
+
+    def contact(self, name: str, phone: str) -> str | None:
+        """Whom the person can call later, in their language; None without a service set."""
+        sentence = self.q.contact_sentence
+        if sentence is None or not name or not phone:
+            return None
+        return sentence.get(self.lang, self.screener).replace("{name}", name).replace("{phone}", phone)
+
+    def contact_line(self) -> str | None:
+        """The contact sentence with the service the app is configured with (CONTACT_NAME,
+        CONTACT_PHONE), or None when none is set."""
+        config = current_app.config["APP_CONFIG"]
+        return self.contact(config.contact_name, config.contact_phone)
 
     def buttons(self, question: Question) -> list[Button]:
         """Large answer buttons: the four answers with symbols, or a choice's options (and
