@@ -142,3 +142,60 @@ def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browse
     assert "gọi cho MoSVY: 1288" in result
     assert page.evaluate(WIDTH) <= 360
     context.close()
+
+
+def test_hand_over_without_javascript_at_360(browser, server, live_app):
+    """A phone with JavaScript off: the server's hand-over pages, Thai for a Khmer screener;
+    the person cannot leave the question pages, and the screener's password takes it back."""
+    from webapp.demo import DEMO_PASSWORD
+    from webapp.extensions import db
+    from webapp.screening.models import Screening
+
+    q = questionnaires.load()
+    context = browser.new_context(java_script_enabled=False, **PHONE)
+    page = context.new_page()
+    log_in(page, server)
+    page.goto(f"{server}/screenings/new")
+    page.click("#start-form button.primary")
+    page.select_option("#person_language", "th")
+    page.click('form.person-language button[value="language"]')
+    assert q.question("consent").text_for("th") in page.locator(".consent-text").inner_text()
+    assert page.locator(".consent-text p.beside").inner_text() == q.question("consent").text_for("km")
+    page.click('form.answers button[value="handover"]')
+    asked = []
+    while "/handover/back" not in page.url:
+        form = page.locator("form.person-answers")
+        code = form.get_attribute("data-code")
+        assert page.locator("header.top").count() == 0 and page.locator(".badge.draft").is_visible()
+        assert page.evaluate(WIDTH) <= 360, code
+        assert not any(q.question(c).text_for("th") in page.locator("main").inner_text() for c in asked)
+        value = ANSWERS.get(code, "unknown" if code == "return_mode" else "no")
+        button = form.locator(f'button[name="choice"][value="{value}"]')
+        if button.count():
+            button.click()
+        elif form.locator("input#answer").count():
+            form.locator("input#answer").fill(value)
+            form.locator("button.primary[type=submit]").click()
+        else:
+            form.locator("select#answer").select_option(value)
+            form.locator("button.primary[type=submit]").click()
+        page.wait_for_load_state()
+        asked.append(code)
+        if len(asked) == 3:  # the person tries to leave: back to the question
+            page.goto(f"{server}/screenings/")
+            assert "/handover" in page.url
+    assert page.evaluate(WIDTH) <= 360
+    page.fill("#password", "wrong-password-1")
+    page.click("form.handback button.primary")
+    assert "/handover/back" in page.url and page.locator("form.handback .errors").is_visible()
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("form.handback button.primary")
+    page.wait_for_url("**/result")
+    with live_app.app_context():
+        screening = db.session.scalar(select(Screening))
+        answers = {a.code: a.typed_value() for a in screening.answers}
+        assert screening.person_language == "th"
+        assert screening.tier == questionnaires.score(q, answers).tier
+    assert q.result_sentence(screening.tier, "th") in page.locator("main").inner_text()
+    assert page.evaluate(WIDTH) <= 360
+    context.close()
