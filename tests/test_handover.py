@@ -196,3 +196,22 @@ def test_the_screener_can_hand_over_halfway_and_choose_the_language_then(app, cl
     assert questionnaires.load().question("U1").text_for("zh-Hans") in page and 'lang="zh-Hans"' in page
     db.session.expire_all()
     assert db.session.scalar(select(Screening.person_language)) == "zh-Hans"
+
+
+def test_a_reviewed_language_says_who_checked_it_and_when_and_carries_no_draft_badge(app, client, db, monkeypatch):
+    from webapp.screening import person
+
+    q = questionnaires.load()
+    reviewed = dataclasses.replace(q.languages["vi"], status="reviewed", reviewed_by="A. Nguyen (interpreter)",
+                                   reviewed_on="2026-11-20")
+    checked = dataclasses.replace(q, languages={**q.languages, "vi": reviewed})
+    monkeypatch.setattr(questionnaires, "load", lambda version=None: checked if version in (None, 2) else q)
+    make_user(app, "border")
+    login(client, "border")
+    page = consent_page(client, "vi")
+    assert "A. Nguyen (interpreter)" in page and "2026-11-20" in page
+    assert "ការបកប្រែព្រាង" not in page.split("</select>")[1]  # no draft badge
+    assert q.question("consent").text_for("km") not in page  # nothing beside a reviewed text
+    with app.test_request_context():
+        assert person.PersonTexts(checked, "vi", "km").reviewed == ("A. Nguyen (interpreter)", "2026-11-20")
+        assert person.PersonTexts(q, "vi", "km").reviewed is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -77,8 +78,7 @@ def test_dashboard_counts_screenings_by_the_persons_language(app, client, db):
     login(client, "sup")
     page = client.get("/figures/").get_data(as_text=True)
     section = page.split('id="figure-person_language"')[1].split("</section>")[0]
-    table = dict((name, int(n)) for name, n in __import__("re").findall(
-        r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td></tr>', section))
+    table = {name: int(n) for name, n in re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td></tr>', section)}
     assert table == {"Tiếng Việt (vi)": 14, "ខ្មែរ (km)": 12, "ไทย (th)": 3, "មិនដឹង": 2}
     export = client.get("/figures/export/screenings.csv").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(export)))

@@ -17,8 +17,6 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-import questionnaires
-
 from ..audit.operations import record
 from ..auth import operations as auth_operations
 from ..auth import throttle

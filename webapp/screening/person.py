@@ -73,6 +73,14 @@ class PersonTexts:
         return self.language.name if self.language else self.lang
 
     @property
+    def reviewed(self) -> tuple[str, str] | None:
+        """(who, when) a native speaker checked the language's texts, for a reviewed one."""
+        language = self.language
+        if language is None or language.status != "reviewed":
+            return None
+        return language.reviewed_by or "", language.reviewed_on or ""
+
+    @property
     def show_screener_beside(self) -> bool:
         """Consent in a draft language comes with the screener's language beside it."""
         return self.is_draft and self.lang != self.screener

@@ -338,7 +338,7 @@
   function handBack(app, code) {
     const h = app.h;
     app.show("handback",
-      h("div", { class: "handover", lang: code }, h("p", { class: "big-sym", "aria-hidden": "true" }, "✓ 📱"),
+      h("div", { class: "handover", lang: code }, badge(app, code), h("p", { class: "big-sym", "aria-hidden": "true" }, "✓ 📱"),
         app.questionnaire().contact ? h("p", { class: "contact" }, says(app, app.questionnaire().contact, code)) : null),
       h("h1", { lang: app.lang }, app.T.give_back),
       takeBack(app));
