@@ -42,7 +42,7 @@ def answer_on_screen(page, code):
     return value
 
 
-def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browser, server, live_app, monkeypatch):
+def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browser, server, live_app, monkeypatch, artifacts):
     from webapp.extensions import db
     from webapp.screening import audio
     from webapp.screening.models import Screening
@@ -73,6 +73,7 @@ def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browse
     assert q.question("consent").text_for("km") in consent.inner_text()
     assert consent.locator(".badge.draft").inner_text() == "ការបកប្រែព្រាង"
     assert page.evaluate(WIDTH) <= 360
+    page.screenshot(path=str(artifacts / "handover-consent-vi-360.png"), full_page=True)
     page.click('#app button[data-value="handover"]')
 
     asked, shown = [], []
@@ -89,8 +90,10 @@ def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browse
         # progress, no case number; nothing wider than the phone.
         assert not any(q.question(c).text_for("vi") in text for c in asked if c != code)
         assert page.locator("#app .chosen, #app [aria-pressed], #app [data-back], #app progress").count() == 0
+        assert not page.locator("header.top").is_visible()  # no menu: no way to My screenings
         assert page.evaluate(WIDTH) <= 360, code
         if code == "U1":
+            page.screenshot(path=str(artifacts / "handover-vi-360.png"))
             assert page.locator("#app .listen-button").is_visible()
             assert "✓" in text and "✗" in text and "Có" in text and "Không biết" in text
         else:
@@ -123,6 +126,7 @@ def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browse
     page.wait_for_timeout(2300)
     page.mouse.up()
     page.wait_for_selector("#app[data-step=saved]")
+    assert page.locator("header.top").is_visible()  # the screener's menu is back
     assert dialogs == ["យកទូរស័ព្ទមកវិញពីបុគ្គលនោះឬ?"]
     assert not any(q.question(c).text_for("vi") in page.locator("#app").inner_text() for c in asked)
 
@@ -144,7 +148,7 @@ def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browse
     context.close()
 
 
-def test_hand_over_without_javascript_at_360(browser, server, live_app):
+def test_hand_over_without_javascript_at_360(browser, server, live_app, artifacts):
     """A phone with JavaScript off: the server's hand-over pages, Thai for a Khmer screener;
     the person cannot leave the question pages, and the screener's password takes it back."""
     from webapp.demo import DEMO_PASSWORD
@@ -181,10 +185,13 @@ def test_hand_over_without_javascript_at_360(browser, server, live_app):
             form.locator("button.primary[type=submit]").click()
         page.wait_for_load_state()
         asked.append(code)
+        if len(asked) == 1:
+            page.screenshot(path=str(artifacts / "handover-nojs-th-360.png"))
         if len(asked) == 3:  # the person tries to leave: back to the question
             page.goto(f"{server}/screenings/")
             assert "/handover" in page.url
     assert page.evaluate(WIDTH) <= 360
+    page.screenshot(path=str(artifacts / "handback-nojs-th-360.png"))
     page.fill("#password", "wrong-password-1")
     page.click("form.handback button.primary")
     assert "/handover/back" in page.url and page.locator("form.handback .errors").is_visible()

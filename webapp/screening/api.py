@@ -83,6 +83,7 @@ def ui_strings() -> dict[str, str]:
         "take_back": _("Staff: hold 2 seconds to take the phone back"),
         "take_back_confirm": _("Take the phone back from the person?"),
         "hand_over": _("Hand the phone to the person"),
+        "listen": _("Listen"),
     }
 
 

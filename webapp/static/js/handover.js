@@ -185,6 +185,7 @@
   // --- end of the skip rule ---------------------------------------------------------------------
 
   const SYMBOLS = { yes: "✓", no: "✗", unknown: "?", refused: "→" };
+  const SPEAKER = '<svg class="speaker" viewBox="0 0 24 24" width="32" height="32" aria-hidden="true" focusable="false"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 7.97v8.05A4.5 4.5 0 0 0 16.5 12zM14 3.23v2.06a7 7 0 0 1 0 13.42v2.06a9 9 0 0 0 0-17.54z"/></svg>';
   const HOLD_MS = 2000;
 
   function personLanguage(app) {
@@ -219,15 +220,18 @@
     if (!url) return null;
     const player = new Audio();
     player.preload = "none";
-    return app.h("p", { class: "listen" }, app.h("button", {
-      type: "button", class: "listen-button", "aria-label": "🔊", "data-audio": url,
+    const button = app.h("button", {
+      type: "button", class: "listen-button", "aria-label": app.T.listen, "data-audio": url,
       onclick: () => { player.src = url; player.currentTime = 0; player.play().catch(() => {}); },
-    }, "🔊"));
+    });
+    button.innerHTML = SPEAKER; // a drawn speaker: no emoji font needed
+    return app.h("p", { class: "listen" }, button);
   }
 
   // --- consent in the person's language -------------------------------------------------------
 
   function consent(app) {
+    handedOver(false);
     const h = app.h;
     const T = app.T;
     const Q = app.questionnaire();
@@ -272,7 +276,13 @@
 
   // --- one question, for the person -------------------------------------------------------------
 
+  // While the person holds the phone, the menu (My screenings, log-out) is hidden.
+  function handedOver(on) {
+    document.body.classList.toggle("handed-over", on);
+  }
+
   function ask(app) {
+    handedOver(true);
     const h = app.h;
     const Q = app.questionnaire();
     const draft = app.draft();
@@ -338,7 +348,7 @@
   function handBack(app, code) {
     const h = app.h;
     app.show("handback",
-      h("div", { class: "handover", lang: code }, badge(app, code), h("p", { class: "big-sym", "aria-hidden": "true" }, "✓ 📱"),
+      h("div", { class: "handover", lang: code }, badge(app, code), h("p", { class: "big-sym", "aria-hidden": "true" }, "✓"),
         app.questionnaire().contact ? h("p", { class: "contact" }, says(app, app.questionnaire().contact, code)) : null),
       h("h1", { lang: app.lang }, app.T.give_back),
       takeBack(app));
@@ -362,6 +372,7 @@
           timer = null;
           button.classList.remove("holding");
           if (!window.confirm(app.T.take_back_confirm)) return;
+          handedOver(false);
           const draft = app.draft();
           draft.stage = "questions";
           draft.current = null;
