@@ -13,7 +13,7 @@
 //   the network (the queue in enhance.js keeps what could not be sent).
 // Bump VERSION whenever this file or the list of precached files changes: the old caches
 // are dropped when the new worker activates.
-const VERSION = "v2";
+const VERSION = "v1";
 const STATIC = "static-" + VERSION;
 const PAGES = "pages-" + VERSION; // enhance.js drops "pages-*" at log-out and when nobody is logged in
 const MINE = "/screenings/";
