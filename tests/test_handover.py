@@ -215,3 +215,22 @@ def test_a_reviewed_language_says_who_checked_it_and_when_and_carries_no_draft_b
     with app.test_request_context():
         assert person.PersonTexts(checked, "vi", "km").reviewed == ("A. Nguyen (interpreter)", "2026-11-20")
         assert person.PersonTexts(q, "vi", "km").reviewed is None
+
+
+def test_the_persons_languages_come_apart_from_the_screeners_questionnaire(app, client, db):
+    """The form's questionnaire carries Khmer and English only (a Khmer screener's form stays
+    as light as before); the hand-over mode fetches the other languages' texts, with an ETag."""
+    make_user(app, "border")
+    login(client, "border")
+    main = client.get("/api/questionnaire").get_json()
+    assert set(main["questions"][1]["text"]) == {"km", "en"}
+    assert main["languages"]["vi"] == {"name": "Tiếng Việt", "draft": True}
+    response = client.get("/api/questionnaire/languages")
+    texts = response.get_json()
+    q = questionnaires.load()
+    assert texts["languages"] == ["vi", "th", "zh-Hans", "id"]
+    assert texts["questions"]["M9"]["text"]["th"] == q.question("M9").text_for("th")
+    assert texts["questions"]["sex"]["options"]["female"]["zh-Hans"] == q.question("sex").options[0].label.get("zh-Hans")
+    assert texts["answer_labels"]["refused"]["id"] == "Tidak mau menjawab"
+    again = client.get("/api/questionnaire/languages", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304

@@ -58,7 +58,7 @@ def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browse
     page = context.new_page()
     log_in(page, server)
     open_app(page, server)
-    wait_cached(page, ["/screenings/app", "/api/questionnaire"])
+    wait_cached(page, ["/screenings/app", "/api/questionnaire", "/api/questionnaire/languages"])
     context.set_offline(True)
     page.reload()  # the form from the service worker's cache, with no signal
     page.wait_for_selector("#app[data-step=context]")

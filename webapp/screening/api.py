@@ -101,9 +101,37 @@ def text(t) -> dict[str, str] | None:
     return {"km": t.km, "en": t.en} if t is not None else None
 
 
-def person_text(t) -> dict[str, str] | None:
-    """A person-facing text in every language the questionnaire declares (hand-over mode)."""
-    return {lang: t.get(lang) for lang in t.languages} if t is not None else None
+def person_text(t, languages=None) -> dict[str, str] | None:
+    """A person-facing text in every language the questionnaire declares (or in ``languages``)."""
+    return {lang: t.get(lang) for lang in (languages or t.languages)} if t is not None else None
+
+
+@bp.get("/api/questionnaire/languages")
+def languages():
+    """The person-facing texts in the languages beyond Khmer and English, for the hand-over
+    mode (static/js/handover.js merges them into the questionnaire); cached by the service
+    worker like the questionnaire, with an ETag."""
+    response = jsonify(languages_document(questionnaires.load()))
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def languages_document(q) -> dict[str, Any]:
+    others = [code for code in q.languages if code not in ("km", "en")]
+    return {
+        "version": q.version,
+        "languages": others,
+        "questions": {
+            item.code: {
+                "text": person_text(item.text, others),
+                "options": {o.value: person_text(o.label, others) for o in item.options},
+            }
+            for item in q.questions
+        },
+        "answer_labels": {value: person_text(label, others) for value, label in q.answer_labels.items()},
+        "result_sentences": {tier: person_text(sentence) for tier, sentence in q.result_sentences.items()},
+        "contact": contact_document(q),
+    }
 
 
 def audio_document(q) -> dict[str, dict[str, str]]:
@@ -141,11 +169,12 @@ def questionnaire_document(q) -> dict[str, Any]:
     return {
         "version": q.version,
         "minor_age": q.scoring.minor_age,
-        "answer_labels": {value: person_text(label) for value, label in q.answer_labels.items()},
+        "answer_labels": {value: text(label) for value, label in q.answer_labels.items()},
+        # The person's languages: their names and review status here; their texts in
+        # languages_document (fetched by the hand-over mode only, so a Khmer screener's
+        # form does not carry them).
         "languages": {code: {"name": language.name, "draft": language.is_draft} for code, language in q.languages.items()},
-        "result_sentences": {tier: person_text(sentence) for tier, sentence in q.result_sentences.items()},
         "audio": audio_document(q),
-        "contact": contact_document(q),
         # What the hand-over mode's skip rule reads (static/js/handover.js mirrors
         # questionnaires.engine.can_change); the server judges every result itself.
         "scoring": skip_rule_document(q),
@@ -154,10 +183,10 @@ def questionnaire_document(q) -> dict[str, Any]:
                 "code": item.code,
                 "type": item.type,
                 "section": item.section,
-                "text": person_text(item.text),
+                "text": text(item.text),
                 "help": text(item.help),
                 "when": condition(item.when),
-                "options": [{"value": o.value, "label": person_text(o.label)} for o in item.options],
+                "options": [{"value": o.value, "label": text(o.label)} for o in item.options],
                 "values": list(item.option_values()) if item.type in ("indicator", "consent") else None,
                 "min": item.minimum,
                 "max": item.maximum,

@@ -188,10 +188,55 @@
   const SPEAKER = '<svg class="speaker" viewBox="0 0 24 24" width="32" height="32" aria-hidden="true" focusable="false"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 7.97v8.05A4.5 4.5 0 0 0 16.5 12zM14 3.23v2.06a7 7 0 0 1 0 13.42v2.06a9 9 0 0 0 0-17.54z"/></svg>';
   const HOLD_MS = 2000;
 
+  // --- the person's languages: their texts come apart from the questionnaire ----------------
+  // /api/questionnaire carries Khmer and English only (a Khmer screener's form stays light);
+  // the other languages' texts (/api/questionnaire/languages, cached by sw.js) are merged into
+  // the questionnaire of this draft, which keeps them while the draft lives.
+  let loading = null;
+
+  function withTexts(Q) {
+    return ["km", "en"].concat(Q.person_languages || []);
+  }
+
+  function merge(Q, doc) {
+    if (!doc || doc.version !== Q.version) return;
+    Q.questions.forEach((q) => {
+      const t = doc.questions[q.code];
+      if (!t) return;
+      Object.assign(q.text, t.text);
+      (q.options || []).forEach((o) => Object.assign(o.label, (t.options || {})[o.value] || {}));
+    });
+    Object.keys(doc.answer_labels).forEach((v) => Object.assign(Q.answer_labels[v], doc.answer_labels[v]));
+    Q.result_sentences = doc.result_sentences;
+    Q.contact = doc.contact;
+    Q.person_languages = doc.languages;
+  }
+
+  // True once the texts are here (or cannot come: then only Khmer and English are offered).
+  function texts(app) {
+    const Q = app.questionnaire();
+    if (Q.person_languages) return true;
+    if (!loading) {
+      const url = document.getElementById("app").dataset.questionnaireUrl + "/languages";
+      loading = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((res) => (res.ok ? res.json() : null))
+        .catch(() => null)
+        .then((doc) => {
+          loading = null;
+          if (app.questionnaire() !== Q) return;
+          merge(Q, doc);
+          if (!Q.person_languages) Q.person_languages = []; // none to be had: km and en
+          app.save();
+          app.render();
+        });
+    }
+    return false;
+  }
+
   function personLanguage(app) {
     const Q = app.questionnaire();
     const chosen = app.draft().person_language;
-    return Q.languages && Q.languages[chosen] ? chosen : app.lang;
+    return Q.languages && Q.languages[chosen] && withTexts(Q).indexOf(chosen) >= 0 ? chosen : app.lang;
   }
 
   function isDraft(app, code) {
@@ -238,7 +283,8 @@
     const draft = app.draft();
     const code = personLanguage(app);
     const q = Q.questions.find((item) => item.code === "consent");
-    const choices = Object.keys(Q.languages || { km: 1, en: 1 }).map((key) => h("option", {
+    texts(app);
+    const choices = withTexts(Q).filter((key) => !Q.languages || Q.languages[key]).map((key) => h("option", {
       value: key, lang: key, selected: key === code,
     }, (Q.languages ? Q.languages[key].name : key) + (isDraft(app, key) ? " (" + T.draft + ")" : "")));
     const picker = h("select", { id: "person_language", name: "person_language", onchange: (event) => {
@@ -285,6 +331,7 @@
     handedOver(true);
     const h = app.h;
     const Q = app.questionnaire();
+    if (!texts(app)) return app.show("loading", h("p", { class: "muted" }, "…"));
     const draft = app.draft();
     const code = personLanguage(app);
     const q = skipRule(app).next(app.values());
