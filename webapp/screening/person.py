@@ -140,5 +140,6 @@ class PersonTexts:
             return places.country_choices(language=self.lang)
         if question.type == "province":
             provinces = questionnaires.load_places().provinces
-            return [(p.code, p.name.get(self.lang, self.screener)) for p in sorted(provinces, key=lambda p: p.name.en)]
+            # Named in Khmer and English only: romanised (English) for a reader of another language.
+            return sorted(((p.code, p.name.get(self.lang)) for p in provinces), key=lambda item: item[1])
         return []

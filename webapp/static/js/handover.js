@@ -379,10 +379,14 @@
     return cached.rule;
   }
 
-  // Countries named in the person's language by the browser's own data where it has them.
+  // Countries named in the person's language by the browser's own data where it has them;
+  // provinces in Khmer for a Khmer reader, else in English (the file names them in km and en).
   function places(app, q, code) {
     const Q = app.questionnaire();
-    if (q.type === "province") return app.provinces();
+    if (q.type === "province") { // Khmer and English names only: romanised for other readers
+      return Q.provinces.map((p) => ({ value: p.value, text: p.label[code] || p.label.en }))
+        .sort((a, b) => (a.text < b.text ? -1 : 1));
+    }
     let names = null;
     try {
       names = window.Intl && Intl.DisplayNames ? new Intl.DisplayNames([code], { type: "region" }) : null;
