@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 import questionnaires
 from tests.web import PASSWORD, csrf, login, make_user
+from webapp.audit.models import AuditEvent
 from webapp.screening.models import Screening
 
 # A Vietnamese worker held in a scam compound: deceived, documents taken, debt, forced to work.
@@ -131,6 +132,9 @@ def test_person_answers_privately_in_vietnamese_and_the_screener_takes_the_phone
     result_page = client.get(back.headers["Location"]).get_data(as_text=True)
     assert q.result_sentence(expected.tier, "vi") in result_page  # the sentence for the person
     assert "Nếu sau này bạn cần giúp đỡ, bạn có thể gọi cho MoSVY: 1288." in result_page  # whom to call
+    # The audit trail keeps who handed over and took back which case, and the wrong password.
+    actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions.index("change.handover") < actions.index("password.failed") < actions.index("change.handback")
     assert client.get("/screenings/").status_code == 200
 
 

@@ -84,6 +84,7 @@ def ui_strings() -> dict[str, str]:
         "take_back_confirm": _("Take the phone back from the person?"),
         "hand_over": _("Hand the phone to the person"),
         "listen": _("Listen"),
+        "headphones": _("Hand-over: with headphones if there are any, so nobody nearby hears the questions."),
     }
 
 

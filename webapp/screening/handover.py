@@ -79,6 +79,7 @@ def begin(uuid):
         form.person_language.data = screening.person_language or screening.language
     if form.validate_on_submit():
         screening.person_language = operations.valid_person_language(q, form.person_language.data, default=screening.language)
+        record("change.handover", user=current_user, object_type="screening", object_id=screening.case_number)
         db.session.commit()
         session[SESSION_KEY] = screening.uuid
         return redirect(url_for(".ask", uuid=uuid))

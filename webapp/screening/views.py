@@ -123,6 +123,8 @@ def consent():
         screening = existing
     if handover:  # the person answers privately (webapp/screening/handover.py)
         session[person.HANDED_OVER] = screening.uuid
+        record("change.handover", user=current_user, object_type="screening", object_id=screening.case_number)
+        db.session.commit()
         return redirect(url_for("handover.ask", uuid=screening.uuid))
     return redirect(url_for(".resume", uuid=screening.uuid))
 

@@ -307,6 +307,7 @@
         h("button", { type: "button", class: "primary", "data-value": "yes", onclick: () => start(app, code, "questions") }, T.consent_yes),
         h("button", { type: "button", class: "primary handover", "data-value": "handover",
           onclick: () => start(app, code, "handover") }, T.handover_yes),
+        h("p", { class: "muted" }, T.headphones),
         h("button", { type: "button", "data-value": "no", onclick: app.decline }, T.consent_no)),
       h("nav", { class: "steps" }, h("button", { type: "button", onclick: () => {
         draft.stage = "context";
