@@ -218,7 +218,19 @@ def parse(raw: Any, source: str, places: Places) -> Questionnaire:
         source=source,
         languages=languages,
         result_sentences=_result_sentences(raw.get("result_sentences"), source, langs, version),
+        contact_sentence=_contact_sentence(raw, source, langs),
     )
+
+
+def _contact_sentence(raw: Any, source: str, langs: tuple[str, ...]) -> Text | None:
+    """Optional: the sentence naming the service the person can call, with ``{name}`` and
+    ``{phone}`` (filled from the app's settings), in every declared language."""
+    if raw.get("contact_sentence") is None:
+        return None
+    text = _text(raw, "contact_sentence", source, langs=langs)
+    if sorted(_PLACEHOLDER.findall(text.en)) != ["{name}", "{phone}"]:
+        raise DefinitionError(source, "contact_sentence.en: must have the placeholders {name} and {phone}")
+    return text
 
 
 def _languages(raw: Any, source: str) -> dict[str, Language]:

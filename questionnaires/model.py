@@ -246,6 +246,8 @@ class Questionnaire:
     languages: Mapping[str, Language] = field(default_factory=dict)
     # The sentence the person reads about their result, per tier (``RESULT_TIERS``).
     result_sentences: Mapping[str, Text] = field(default_factory=dict)
+    # "If you need help later, you can call {name}: {phone}." (optional; every language).
+    contact_sentence: Text | None = None
     _by_code: Mapping[str, Question] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

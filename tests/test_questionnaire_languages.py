@@ -45,6 +45,8 @@ def person_texts(questionnaire):
         yield f"answer {value}", label
     for tier, sentence in questionnaire.result_sentences.items():
         yield f"result {tier}", sentence
+    if questionnaire.contact_sentence is not None:
+        yield "contact", questionnaire.contact_sentence
 
 
 # --- The file as it stands -------------------------------------------------------------
@@ -293,6 +295,7 @@ def test_adding_a_language_is_a_data_change(tmp_path):
         add(value["label"])
     for sentence in raw["result_sentences"].values():
         add(sentence)
+    add(raw["contact_sentence"])
     for question in raw["questions"]:
         add(question["text"])
         for opt in question.get("options", []) + question.get("extra", []):
@@ -306,4 +309,17 @@ def test_adding_a_language_is_a_data_change(tmp_path):
     # Forgetting one text is caught, naming where.
     raw["questions"][5]["text"].pop("my")
     with pytest.raises(DefinitionError, match=rf"question '{raw['questions'][5]['code']}': missing Burmese text"):
+        write_and_load(tmp_path, raw)
+
+
+def test_the_contact_sentence_needs_every_language_and_its_two_placeholders(tmp_path):
+    assert q.contact_sentence is not None and "{phone}" in q.contact_sentence.get("zh-Hans")
+    raw = copy.deepcopy(RAW)
+    del raw["contact_sentence"]["th"]
+    with pytest.raises(DefinitionError, match=r"missing Thai text in 'contact_sentence'"):
+        write_and_load(tmp_path, raw)
+    raw = copy.deepcopy(RAW)
+    raw["contact_sentence"] = {lang: text.replace(": {phone}", "").replace("：{phone}", "").replace(" ได้ที่ {phone}", "")
+                               .replace("៖ {phone}", "") for lang, text in raw["contact_sentence"].items()}
+    with pytest.raises(DefinitionError, match=r"contact_sentence.en: must have the placeholders"):
         write_and_load(tmp_path, raw)

@@ -79,10 +79,12 @@ def _register_features(app: Flask) -> None:
     from .review import views as review_views
     from .screening import api as screening_api
     from .screening import cli as screening_cli
+    from .screening import handover as screening_handover
     from .screening import views as screening_views
 
     for blueprint in (
-        core_views.bp, health.bp, auth_views.bp, screening_views.bp, screening_api.bp, admin_views.bp,
+        core_views.bp, health.bp, auth_views.bp, screening_views.bp, screening_api.bp, screening_handover.bp,
+        admin_views.bp,
         referrals_views.bp, review_views.bp, figures_views.bp, audit_views.bp, recordings_views.bp, sms_views.webhooks,
         sms_views.simulator,
     ):

@@ -44,6 +44,9 @@ class Config:
     sms_gateway_token: str = ""
     sms_provider: str = "log"  # twilio | http | log
     ussd_shared_secret: str = ""
+    # The service the person can call later, told them in their language (issue 16).
+    contact_name: str = ""
+    contact_phone: str = ""
     ussd_allowed_ips: tuple[str, ...] = ()
     ratelimit_storage_uri: str = "memory://"
     ratelimit_enabled: bool = True
@@ -98,6 +101,8 @@ class Config:
             sms_gateway_token=env.get("SMS_GATEWAY_TOKEN", ""),
             sms_provider=env.get("SMS_PROVIDER", "log"),
             ussd_shared_secret=env.get("USSD_SHARED_SECRET", ""),
+            contact_name=env.get("CONTACT_NAME", ""),
+            contact_phone=env.get("CONTACT_PHONE", ""),
             ussd_allowed_ips=tuple(ip.strip() for ip in env.get("USSD_ALLOWED_IPS", "").split(",") if ip.strip()),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
             sms_rate_limit=env.get("SMS_RATE_LIMIT", "30 per minute"),

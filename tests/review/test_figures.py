@@ -66,7 +66,8 @@ def test_aggregate_export_has_no_small_cell_and_nothing_identifying(app, db):
             assert all(r["count"] is None or r["count"] >= 11 for r in rows)
         dimensions = {r["dimension"] for r in rows}
         assert dimensions <= {"total", "tier", "age_band", "sex", "citizenship", "country_of_exploitation",
-                              "province_of_origin", "return_mode", "form_of_exploitation", "means_of_control"}
+                              "province_of_origin", "return_mode", "form_of_exploitation", "means_of_control",
+                              "person_language"}
         cases = set(db.session.scalars(select(Screening.case_number)))
         text = out.output
         assert not any(case in text for case in cases)

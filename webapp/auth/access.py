@@ -33,6 +33,7 @@ MATRIX: dict[str, object] = {
     "webhooks.*": PUBLIC,
     "screening.*": SCREENERS,
     "screening_api.*": SCREENERS,
+    "handover.*": SCREENERS,
     "referrals.mine": frozenset({"service"}),
     "referrals.show": frozenset({"service"}),
     "referrals.consent": SCREENERS,

@@ -29,12 +29,13 @@ def post_choices() -> list[tuple[str, str]]:
 
 
 def country_name(code: str, language: str | None = None) -> str:
-    locale = Locale.parse(language or lang())
+    locale = Locale.parse((language or lang()).replace("-", "_"))  # BCP-47 "zh-Hans" too
     return locale.territories.get(code) or Locale.parse("en").territories.get(code, code)
 
 
-def country_choices(exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    language = lang()
+def country_choices(exclude: tuple[str, ...] = (), language: str | None = None) -> list[tuple[str, str]]:
+    """Countries named in ``language`` (default: the user's), common ones first."""
+    language = language or lang()
     common = [(c, country_name(c, language)) for c in COMMON_COUNTRIES if c not in exclude]
     rest = sorted(
         ((c, country_name(c, language)) for c in country_codes() if c not in COMMON_COUNTRIES and c not in exclude),

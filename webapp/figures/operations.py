@@ -60,6 +60,11 @@ def trafficking_type(s: Screening) -> str:
     return next((f for f in (s.flags or []) if f in ("internal", "outflow", "inflow")), "unknown")
 
 
+def person_language(s: Screening) -> str:
+    """The language of the person's texts; "unknown" for screenings from before it was kept."""
+    return s.person_language or "unknown"
+
+
 def screenings_in(scope_clause) -> list[Screening]:
     return list(db.session.scalars(select(Screening).where(
         scope_clause, Screening.status == "complete", Screening.training.is_(False)).order_by(Screening.created_at)))
@@ -82,6 +87,7 @@ def dashboard(screenings: list[Screening]) -> list[Figure]:
         Figure("tier", count(s.tier for s in screenings)),
         Figure("confirmed_tier", count(s.confirmed_tier for s in screenings if s.confirmed_tier)),
         Figure("channel", count(s.channel for s in screenings)),
+        Figure("person_language", count(person_language(s) for s in screenings)),
         Figure("post", count(s.post_code for s in screenings if s.post_code)),
         Figure("province", count(s.case_province for s in screenings)),
         Figure("sex", count(read[s.id].profile("sex") for s in screenings)),
@@ -122,7 +128,7 @@ def median_hours_to_answer(screening_ids: list[int]) -> float | None:
 AGGREGATE_FIELDS = ("year", "dimension", "category", "count", "suppressed")
 # Dimensions with exactly one category per person (their cells add up to the total).
 ONE_PER_PERSON = ("tier", "age_band", "sex", "citizenship", "country_of_exploitation", "province_of_origin",
-                  "return_mode")
+                  "return_mode", "person_language")
 
 
 def aggregate(screenings: list[Screening]) -> list[dict]:
@@ -143,6 +149,7 @@ def aggregate(screenings: list[Screening]) -> list[dict]:
         cells[(year, "country_of_exploitation", read.profile("exploitation_country"))] += 1
         cells[(year, "province_of_origin", read.profile("home_province"))] += 1
         cells[(year, "return_mode", read.profile("return_mode"))] += 1
+        cells[(year, "person_language", person_language(s))] += 1
         for form in read.forms():
             cells[(year, "form_of_exploitation", form)] += 1
         for control in read.controls():

@@ -110,6 +110,7 @@ TITLES = {
     "tier": _l("Result of the engine"),
     "confirmed_tier": _l("Result confirmed by a supervisor"),
     "channel": _l("Channel"),
+    "person_language": _l("The person's language"),
     "post": _l("Border post"),
     "province": _l("Province"),
     "sex": _l("Sex"),
@@ -121,7 +122,20 @@ TITLES = {
 }
 
 
+def language_name(code: str) -> str:
+    """A language by its own name (as the questionnaire declares it), with its code."""
+    if code == "unknown":
+        return str(_l("Unknown"))
+    for version in reversed(questionnaires.available_versions()):
+        language = questionnaires.load(version).language(code)
+        if language is not None:
+            return f"{language.name} ({code})"
+    return code
+
+
 def label(key: str, value: str) -> str:
+    if key == "person_language":
+        return language_name(value)
     if key in ("tier", "confirmed_tier"):
         return str(TIER_WORDS.get(value, value))
     if key == "sex":

@@ -19,6 +19,17 @@ from .presenters import TITLES, bar_chart, label
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 
 
+def language_name(code: str) -> str:
+    """A language by its own name (as the questionnaire declares it), with its code."""
+    if code == "unknown":
+        return str(_l("Unknown"))
+    for version in reversed(questionnaires.available_versions()):
+        language = questionnaires.load(version).language(code)
+        if language is not None:
+            return f"{language.name} ({code})"
+    return code
+
+
 @bp.get("/")
 def dashboard():
     screenings = figures.screenings_in(review.scope_clause(current_user))
@@ -44,11 +55,11 @@ def export_screenings():
         codes += [question.code for question in questionnaires.load(version).questions if question.code not in codes]
     out = io.StringIO()
     writer = csvsafe.writer(out, lineterminator="\n")
-    writer.writerow(["case_number", "created", "channel", "post", "province", "tier", "confirmed_tier", "flags",
-                     "questionnaire_version", *codes])
+    writer.writerow(["case_number", "created", "channel", "person_language", "post", "province", "tier",
+                     "confirmed_tier", "flags", "questionnaire_version", *codes])
     for s in screenings:
         answers = s.answer_map()
-        writer.writerow([s.case_number, s.created_at.date().isoformat(), s.channel, s.post_code or "",
+        writer.writerow([s.case_number, s.created_at.date().isoformat(), s.channel, s.person_language or "", s.post_code or "",
                          s.case_province, s.tier, s.confirmed_tier or "", ";".join(s.flags or []),
                          s.questionnaire_version, *[answers.get(code, "") for code in codes]])
     record("export.screenings", user=current_user, count=len(screenings), detail={"format": "csv"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,7 +20,7 @@ import questionnaires
 
 from ..core import places
 from ..extensions import db
-from . import operations
+from . import audio, operations
 from .forms import CONTEXT_LABELS
 from .operations import CONTEXTS_BY_ROLE
 from .presenters import CONTEXT_ERRORS
@@ -73,6 +73,19 @@ def ui_strings() -> dict[str, str]:
         "discard_confirm": _("Discard the answers of this screening? They will not be kept."),
         "load_failed": _("The questions could not be loaded. Check the connection and try again."),
         "standard_form": _("Use the standard form"),
+        # Hand-over mode (static/js/handover.js): the screener's words; the person's come
+        # from the questionnaire in the person's language.
+        "person_language": _("The person's language"),
+        "draft_badge": _("Draft translation"),
+        "draft": _("draft"),
+        "beside": _("The same in your language (the translation above is not checked yet):"),
+        "handover_yes": _("Yes: hand the phone to the person to answer privately"),
+        "give_back": _("Give the phone back to the staff member"),
+        "take_back": _("Staff: hold 2 seconds to take the phone back"),
+        "take_back_confirm": _("Take the phone back from the person?"),
+        "hand_over": _("Hand the phone to the person"),
+        "listen": _("Listen"),
+        "headphones": _("Hand-over: with headphones if there are any, so nobody nearby hears the questions."),
     }
 
 
@@ -88,6 +101,55 @@ def questionnaire():
 
 def text(t) -> dict[str, str] | None:
     return {"km": t.km, "en": t.en} if t is not None else None
+
+
+def person_text(t, languages=None) -> dict[str, str] | None:
+    """A person-facing text in every language the questionnaire declares (or in ``languages``)."""
+    return {lang: t.get(lang) for lang in (languages or t.languages)} if t is not None else None
+
+
+@bp.get("/api/questionnaire/languages")
+def languages():
+    """The person-facing texts in the languages beyond Khmer and English, for the hand-over
+    mode (static/js/handover.js merges them into the questionnaire); cached by the service
+    worker like the questionnaire, with an ETag."""
+    response = jsonify(languages_document(questionnaires.load()))
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def languages_document(q) -> dict[str, Any]:
+    others = [code for code in q.languages if code not in ("km", "en")]
+    return {
+        "version": q.version,
+        "languages": others,
+        "questions": {
+            item.code: {
+                "text": person_text(item.text, others),
+                "options": {o.value: person_text(o.label, others) for o in item.options},
+            }
+            for item in q.questions
+        },
+        "answer_labels": {value: person_text(label, others) for value, label in q.answer_labels.items()},
+        "result_sentences": {tier: person_text(sentence) for tier, sentence in q.result_sentences.items()},
+        "contact": contact_document(q),
+    }
+
+
+def audio_document(q) -> dict[str, dict[str, str]]:
+    """The recordings there are, per language and text key (webapp/screening/audio.py);
+    the hand-over mode shows a listen button only for these."""
+    keys = ["consent"] + [f"answer:{value}" for value in q.answer_labels]
+    for item in q.questions:
+        keys.append(f"question:{item.code}")
+        keys += [f"option:{item.code}:{o.value}" for o in item.options]
+    keys += [f"result:{tier}" for tier in q.result_sentences]
+    found: dict[str, dict[str, str]] = {}
+    for lang in q.languages:
+        urls = audio.audio_urls(lang, keys)
+        if urls:
+            found[lang] = urls
+    return found
 
 
 def condition(c) -> dict[str, Any] | None:
@@ -109,6 +171,14 @@ def questionnaire_document(q) -> dict[str, Any]:
         "version": q.version,
         "minor_age": q.scoring.minor_age,
         "answer_labels": {value: text(label) for value, label in q.answer_labels.items()},
+        # The person's languages: their names and review status here; their texts in
+        # languages_document (fetched by the hand-over mode only, so a Khmer screener's
+        # form does not carry them).
+        "languages": {code: {"name": language.name, "draft": language.is_draft} for code, language in q.languages.items()},
+        "audio": audio_document(q),
+        # What the hand-over mode's skip rule reads (static/js/handover.js mirrors
+        # questionnaires.engine.can_change); the server judges every result itself.
+        "scoring": skip_rule_document(q),
         "questions": [
             {
                 "code": item.code,
@@ -122,12 +192,43 @@ def questionnaire_document(q) -> dict[str, Any]:
                 "min": item.minimum,
                 "max": item.maximum,
                 "allow_unknown": item.allow_unknown,
+                "element": item.element,
+                "strength": item.strength,
+                "strength_minor": item.strength_minor,
+                "also": {"element": item.also_element, "strength": item.also_strength} if item.also_element else None,
+                "minor_only": item.minor_only,
+                "flag": item.tags.flag,
+                "role": item.tags.role,
             }
             for item in q.questions
         ],
         "provinces": [{"value": p.code, "label": text(p.name)} for p in place_data.provinces],
         "posts": [{"value": c.code, "label": text(c.name), "province": c.province} for c in place_data.crossings],
         "countries": {lang: [{"value": code, "label": name} for code, name in country_list(lang)] for lang in ("km", "en")},
+    }
+
+
+def contact_document(q) -> dict[str, str] | None:
+    """Whom the person can call later, in every language (the service the app is set up with)."""
+    config = current_app.config["APP_CONFIG"]
+    if q.contact_sentence is None or not config.contact_name or not config.contact_phone:
+        return None
+    return {lang: text.replace("{name}", config.contact_name).replace("{phone}", config.contact_phone)
+            for lang, text in person_text(q.contact_sentence).items()}
+
+
+def skip_rule_document(q) -> dict[str, Any]:
+    rule = q.scoring.forced_labour
+    return {
+        "strengths": dict(q.scoring.strengths),
+        "met": q.scoring.met,
+        "partial": q.scoring.partial,
+        "red_flags": sorted(q.scoring.red_flags),
+        "forced_labour": {
+            "work": rule.work, "no_work": sorted(rule.no_work),
+            "involuntariness": list(rule.involuntariness), "penalty": list(rule.penalty),
+        } if rule else None,
+        "always_asked": list(questionnaires.engine.ALWAYS_ASKED_SECTIONS),
     }
 
 
@@ -157,6 +258,8 @@ def submit():
             language=str(payload.get("language") or "km"),
             client_started_at=operations.parse_time(payload.get("started_at")),
             version=version,
+            person_language=str(payload.get("person_language") or "") or None,
+            skip_unneeded=payload.get("skip_unneeded") is True,
         )
         db.session.commit()
     except operations.ScreeningError as exc:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 from ..core.forms import options
 
 CONTEXT_LABELS = {
@@ -48,6 +48,20 @@ class ConsentForm(FlaskForm):
     lon = HiddenField()
     callback_phone = HiddenField()
     uuid = HiddenField()
+    # The person's language (issue 16): the consent page shows the consent in it.
+    person_language = SelectField(_l("The person's language"), validators=[Optional()], validate_choice=False)
+
+
+class HandOverForm(FlaskForm):
+    """The screener hands the phone over: in which language the person reads."""
+
+    person_language = SelectField(_l("The person's language"))
+
+
+class HandBackForm(FlaskForm):
+    """The screener takes the phone back: their own password, so the person cannot."""
+
+    password = PasswordField(_l("Your password (staff)"), validators=[DataRequired(), Length(max=200)])
 
 
 class DiscardForm(FlaskForm):

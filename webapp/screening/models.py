@@ -34,7 +34,11 @@ class Screening(db.Model):
     channel: Mapped[str] = mapped_column(String(8))
     training: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(8), default="draft")
-    language: Mapped[str] = mapped_column(String(2), default="km")
+    language: Mapped[str] = mapped_column(String(2), default="km")  # the screener's (km / en)
+    # The person's language: the questionnaire's texts the person read or heard (consent,
+    # questions, options, their result sentence), a language the questionnaire declares
+    # (vi, th, zh-Hans, ...). Counted in the figures; None for screenings from before.
+    person_language: Mapped[str | None] = mapped_column(String(16))
     questionnaire_version: Mapped[int] = mapped_column(Integer)
     # Context: where the screening happened (from the screener, not from a question).
     context_kind: Mapped[str] = mapped_column(String(10))  # post / province / gps / abroad / caller

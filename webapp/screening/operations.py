@@ -175,6 +175,7 @@ def start_screening(
     started_at: datetime | None = None,
     client_started_at: datetime | None = None,
     version: int | None = None,
+    person_language: str | None = None,
 ) -> Screening:
     """A consenting person: a draft screening with its case number and the consent answer.
 
@@ -187,6 +188,8 @@ def start_screening(
         check_context_allowed(screener, context.kind)
     context = context.validated()
     q = questionnaires.load(version)
+    language = language if language in ("km", "en") else "km"
+    person_language = valid_person_language(q, person_language, default=language)
     now = started_at or utcnow()
     province = TRAINING if training else context.case_province
     if uuid:
@@ -204,7 +207,8 @@ def start_screening(
         channel=channel,
         training=training,
         status="draft",
-        language=language if language in ("km", "en") else "km",
+        language=language,
+        person_language=person_language,
         questionnaire_version=q.version,
         context_kind=context.kind,
         post_code=context.post_code,
@@ -222,6 +226,15 @@ def start_screening(
     db.session.flush()
     refresh_result(screening, q)
     return screening
+
+
+def valid_person_language(q: Questionnaire, code: str | None, *, default: str) -> str:
+    """The person's language: one the questionnaire declares, else the screener's (``default``)."""
+    if not code:
+        return default
+    if q.language(code) is None:
+        raise ScreeningError("person_language", f"the questionnaire has no texts in {code!r}")
+    return code
 
 
 def record_decline(
@@ -246,12 +259,16 @@ def record_decline(
     db.session.flush()
 
 
-def judged_with(values: Mapping[str, Any], version: int | None) -> tuple[Questionnaire, dict[str, Any]]:
+def judged_with(
+    values: Mapping[str, Any], version: int | None, *, skip_unneeded: bool = False
+) -> tuple[Questionnaire, dict[str, Any]]:
     """The questionnaire a whole screening sent at once is judged with, and its answers.
 
     The browser says which version it asked; a draft started on version 1 before version 2
     came finishes on version 1. A browser from before it said so sends no version: the
-    answers are judged with the current version, or else the newest that they complete."""
+    answers are judged with the current version, or else the newest that they complete.
+    ``skip_unneeded``: complete once no question that can change the tier or a flag is left
+    (the hand-over mode asks with the phone channels' skip rule)."""
     available = questionnaires.available_versions()
     if version is not None:
         if version not in available:
@@ -268,7 +285,7 @@ def judged_with(values: Mapping[str, Any], version: int | None) -> tuple[Questio
         except AnswerError as exc:
             first_error = first_error or ScreeningError(exc.code, str(exc))
             continue
-        if questionnaires.next_question(q, canonical) is None:
+        if questionnaires.next_question(q, canonical, skip_unneeded=skip_unneeded) is None:
             return q, canonical
         first_error = first_error or ScreeningError("answers", "questions remain unanswered")
     raise first_error
@@ -324,11 +341,14 @@ def next_question(screening: Screening, *, skip_unneeded: bool = False):
     )
 
 
-def finish(screening: Screening) -> questionnaires.Result:
-    """Close the screening once no question is left; prune answers no longer asked."""
+def finish(screening: Screening, *, skip_unneeded: bool = False) -> questionnaires.Result:
+    """Close the screening once no question is left; prune answers no longer asked.
+
+    ``skip_unneeded``: done once no question that can change the tier or a flag is left
+    (the hand-over mode asks the person with the phone channels' skip rule)."""
     q = questionnaire_of(screening)
     answers = screening.answer_map()
-    if questionnaires.next_question(q, answers) is not None and screening.channel == "web":
+    if questionnaires.next_question(q, answers, skip_unneeded=skip_unneeded) is not None and screening.channel == "web":
         raise ScreeningError("answers", "questions remain unanswered")
     kept = questionnaires.effective_answers(q, answers)
     for answer in list(screening.answers):
@@ -356,6 +376,8 @@ def submit_complete(
     client_started_at: datetime | None,
     channel: str = "web",
     version: int | None = None,
+    person_language: str | None = None,
+    skip_unneeded: bool = False,
 ) -> tuple[Screening, bool]:
     """A whole screening sent at once (the offline queue). Idempotent on ``uuid``.
 
@@ -372,11 +394,11 @@ def submit_complete(
     values = {code: entry.get("value") if isinstance(entry, Mapping) else entry for code, entry in answers.items()}
     if values.get("consent") != "yes":
         raise ScreeningError("consent", "a screening without consent is counted, not sent")
-    q, canonical = judged_with(values, version)
+    q, canonical = judged_with(values, version, skip_unneeded=skip_unneeded)
     try:
         screening = start_screening(
             screener=screener, channel=channel, context=context, language=language, uuid=uuid,
-            client_started_at=client_started_at, version=q.version,
+            client_started_at=client_started_at, version=q.version, person_language=person_language,
         )
     except ScreeningError as exc:
         # A twin of this resend committed since the look-up above: it is the same screening.
@@ -391,7 +413,7 @@ def submit_complete(
         when = client_time(parse_time(entry.get("answered_at")) if isinstance(entry, Mapping) else None, screening.created_at)
         screening.answers.append(Answer(code=code, value=str(canonical[code]), channel=channel, answered_at=when or utcnow()))
     db.session.flush()
-    finish(screening)
+    finish(screening, skip_unneeded=skip_unneeded)
     return screening, True
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,7 @@ from ..audit.operations import record
 from ..extensions import db
 from ..referrals import operations as referrals
 from ..review import operations as review
-from . import linkage, operations, presenters
+from . import linkage, operations, person, presenters
 from .forms import AnswerForm, ConsentForm, DiscardForm, NoteForm, StartForm
 from ..core.forms import options
 
@@ -55,7 +55,7 @@ def start():
             consent.lat.data = "" if context.lat is None else str(context.lat)
             consent.lon.data = "" if context.lon is None else str(context.lon)
             consent.uuid.data = str(uuidlib.uuid4())
-            return render_template("screening/consent.html", form=consent, question=questionnaires.load().question("consent"))
+            return consent_page(consent)
     return render_template("screening/start.html", form=form, kinds=CONTEXTS_BY_ROLE[current_user.role])
 
 
@@ -100,6 +100,17 @@ def start_form() -> StartForm:
     return form
 
 
+def consent_page(form: ConsentForm, status: int = 200):
+    """The consent, in the person's language (a draft one with the screener's beside it)."""
+    q = questionnaires.load()
+    choices = person.languages(q)
+    form.person_language.choices = [(c.code, c.name) for c in choices]
+    texts = person.PersonTexts(q, form.person_language.data or None, presenters.lang())
+    form.person_language.data = texts.lang
+    return render_template("screening/consent.html", form=form, question=q.question("consent"),
+                           person=texts, languages=choices), status
+
+
 @bp.post("/consent")
 def consent():
     form = ConsentForm()
@@ -107,6 +118,11 @@ def consent():
         abort(400)
     context = operations.Context.from_mapping(form.data)
     answer = request.form.get("answer")
+    if answer == "language":  # show the consent in the language the screener chose
+        return consent_page(form)
+    handover = answer == "handover"
+    if handover:
+        answer = "yes"
     if answer == "no":
         operations.record_decline(channel="web", context=context)
         db.session.commit()
@@ -120,6 +136,7 @@ def consent():
         screening = operations.start_screening(
             screener=current_user, channel="web", context=context,
             language=presenters.lang(), uuid=form.uuid.data or None,
+            person_language=form.person_language.data or None,
         )
         db.session.commit()
     except operations.ScreeningError as exc:
@@ -132,6 +149,11 @@ def consent():
         if existing is None:
             abort(409)
         screening = existing
+    if handover:  # the person answers privately (webapp/screening/handover.py)
+        session[person.HANDED_OVER] = screening.uuid
+        record("change.handover", user=current_user, object_type="screening", object_id=screening.case_number)
+        db.session.commit()
+        return redirect(url_for("handover.ask", uuid=screening.uuid))
     return redirect(url_for(".resume", uuid=screening.uuid))
 
 
@@ -216,6 +238,8 @@ def result(uuid):
     form = NoteForm(formdata=None, note=screening.note, initials=screening.initials)
     return render_template(
         "screening/result.html", screening=screening, view=presenters.ResultView(screening), form=form,
+        person=person.PersonTexts(operations.questionnaire_of(screening), screening.person_language, presenters.lang())
+        if screening.person_language else None,
         referrals=referrals.of_screening(screening), awaiting_consent=referrals.awaiting_consent(screening),
         info_requests=review.requests_of(screening),
         information=referrals.information_for(screening) if screening.final_tier == "not_indicated" else [],

@@ -266,8 +266,9 @@
       h("nav", { class: "steps" }, h("button", { type: "button", onclick: () => { draft.stage = "context"; save(); render(); } }, T.back)));
   }
 
-  function consent() {
-    draft.stage = "questions";
+  // ``stage``: "handover" when the screener hands the phone over (handover.js).
+  function consent(stage) {
+    draft.stage = typeof stage === "string" ? stage : "questions";
     draft.started_at = new Date().toISOString();
     draft.language = lang;
     // The draft keeps the questionnaire it is asked with: if a new version arrives before it
@@ -400,6 +401,8 @@
       context: contextPayload(),
       answers: answers,
       language: draft.language,
+      person_language: draft.person_language || null,
+      skip_unneeded: !!draft.skip_unneeded, // handed over: asked with the phone channels' skip rule
       started_at: draft.started_at,
       questionnaire_version: Q.version,
     };
@@ -425,10 +428,21 @@
   });
 
   function render() {
+    const handover = window.screeningHandover; // hand-over mode, static/js/handover.js
     if (draft.stage === "context") return contextScreen();
-    if (draft.stage === "consent") return consentScreen();
+    if (draft.stage === "consent") return handover ? handover.consent(app) : consentScreen();
+    if (draft.stage === "handover" && handover) return handover.ask(app);
     return questionScreen();
   }
+
+  // What handover.js uses of this form: the same draft, rules, drawing and queue.
+  const app = {
+    T: T, lang: lang, h: h, show: show, save: save, render: render, values: values, settle: settle,
+    canonical: canonical, nextQuestion: nextQuestion, label: label, fail: fail, errorBox: errorBox,
+    consent: consent, decline: decline, select: select, provinces: provinces, finish: finish,
+    effective: effective, isAsked: isAsked, isMinor: isMinor,
+    draft: () => draft, questionnaire: () => Q,
+  };
 
   function start() {
     if (navigator.storage && navigator.storage.persist) {
@@ -442,7 +456,7 @@
       .then((doc) => {
         LATEST = doc;
         draft = loadDraft() || newDraft();
-        Q = (draft.stage === "questions" && draft.questionnaire) || doc;
+        Q = ((draft.stage === "questions" || draft.stage === "handover") && draft.questionnaire) || doc;
         save();
         render();
       })

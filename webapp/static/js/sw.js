@@ -1,6 +1,7 @@
 // Service worker, served from /sw.js so its scope is the whole site.
 // - The app shell (/screenings/app), "My screenings" (/screenings/, the manifest's start_url)
-//   and the questionnaire (/api/questionnaire): network first, the cached copy when there is
+//   and the questionnaire (/api/questionnaire, and its texts in the person's languages for
+//   the hand-over mode, /api/questionnaire/languages): network first, the cached copy when there is
 //   no network, so the installed app opens and a screening can start offline. Another page
 //   opened with no network at all gets the cached "My screenings" (enhance.js shows there
 //   what waits to be sent), not the browser's offline page.
@@ -23,8 +24,9 @@ const STATIC = "static-" + VERSION;
 const AUDIO = "audio-v1"; // not tied to VERSION: recordings outlive a new worker
 const PAGES = "pages-" + VERSION; // enhance.js drops "pages-*" at log-out and when nobody is logged in
 const MINE = "/screenings/";
-const SHELL = ["/screenings/app", MINE, "/api/questionnaire"];
-const ASSETS = ["/static/css/app.css", "/static/css/fonts.css", "/static/js/enhance.js", "/static/js/screen.js"];
+const SHELL = ["/screenings/app", MINE, "/api/questionnaire", "/api/questionnaire/languages"];
+const ASSETS = ["/static/css/app.css", "/static/css/fonts.css", "/static/js/enhance.js", "/static/js/screen.js",
+                "/static/js/handover.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
