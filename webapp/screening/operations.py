@@ -249,7 +249,8 @@ def judged_with(values: Mapping[str, Any], version: int | None) -> tuple[Questio
         except AnswerError as exc:
             first_error = first_error or ScreeningError(exc.code, str(exc))
             continue
-        if questionnaires.next_question(q, canonical) is None:
+        # Complete as the skip rule reads it: what it leaves out cannot change the result.
+        if questionnaires.next_question(q, canonical, skip_unneeded=True) is None:
             return q, canonical
         first_error = first_error or ScreeningError("answers", "questions remain unanswered")
     raise first_error
@@ -306,10 +307,11 @@ def next_question(screening: Screening, *, skip_unneeded: bool = False):
 
 
 def finish(screening: Screening) -> questionnaires.Result:
-    """Close the screening once no question is left; prune answers no longer asked."""
+    """Close the screening once no needed question is left (the skip rule, as on every
+    channel); prune answers no longer asked."""
     q = questionnaire_of(screening)
     answers = screening.answer_map()
-    if questionnaires.next_question(q, answers) is not None and screening.channel == "web":
+    if questionnaires.next_question(q, answers, skip_unneeded=True) is not None and screening.channel == "web":
         raise ScreeningError("answers", "questions remain unanswered")
     kept = questionnaires.effective_answers(q, answers)
     for answer in list(screening.answers):
