@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .engine import ALWAYS_ASKED_SECTIONS, can_change, effective_answers, for_the_record, is_asked, next_question
+from .engine import ALWAYS_ASKED_SECTIONS, _kept_for_the_record, can_change, effective_answers, is_asked
 from .model import Question, Questionnaire
 
 RECORD = "record"  # the key of the "for the record" screen
@@ -51,8 +51,19 @@ class Screen:
         return tuple(question.code for question in self.questions)
 
 
+# can_change takes tens of milliseconds and a page asks it for every group (the progress
+# bar) with the same answers: the last few verdicts are kept.
+_NEEDED: dict[tuple, frozenset[str]] = {}
+
+
 def _needed(q: Questionnaire, kept: Mapping[str, Any]) -> frozenset[str]:
-    return can_change(q, kept)
+    key = (id(q), q.version, tuple((code, str(value), type(value).__name__) for code, value in kept.items()))
+    found = _NEEDED.get(key)
+    if found is None:
+        if len(_NEEDED) >= 64:
+            _NEEDED.pop(next(iter(_NEEDED)))
+        found = _NEEDED[key] = can_change(q, kept)
+    return found
 
 
 def _shown(question: Question, kept: Mapping[str, Any], needed: frozenset[str]) -> bool:
@@ -61,11 +72,13 @@ def _shown(question: Question, kept: Mapping[str, Any], needed: frozenset[str]) 
 
 def next_screen(q: Questionnaire, answers: Mapping[str, Any]) -> Screen | None:
     """The next screen to answer, or None when only the record screen (if any) is left."""
-    first = next_question(q, answers, skip_unneeded=True)
-    if first is None or first.code == "consent":
-        return None
     kept = effective_answers(q, answers)
     needed = _needed(q, kept)
+    # next_question(skip_unneeded=True), with the verdict at hand.
+    first = next((question for question in q.questions
+                  if question.code not in kept and is_asked(q, question, kept) and _shown(question, kept, needed)), None)
+    if first is None or first.code == "consent":
+        return None
     key = group_of(first)
     return Screen(key, tuple(
         question for question in q.questions
@@ -88,7 +101,13 @@ def screen(q: Questionnaire, answers: Mapping[str, Any], key: str) -> Screen:
 
 def record_screen(q: Questionnaire, answers: Mapping[str, Any]) -> Screen | None:
     """The questions left out that are kept for the record, on one screen (None: none)."""
-    questions = for_the_record(q, answers)
+    kept = effective_answers(q, answers)
+    needed = _needed(q, kept)
+    questions = tuple(
+        question for question in q.questions
+        if question.code not in kept and question.section not in ALWAYS_ASKED_SECTIONS and question.code not in needed
+        and is_asked(q, question, kept) and _kept_for_the_record(question)
+    )  # for_the_record, with the verdict at hand
     return Screen(RECORD, questions) if questions else None
 
 
@@ -103,6 +122,11 @@ def previous_screen(q: Questionnaire, answers: Mapping[str, Any], key: str | Non
     return answered[-1] if answered else None
 
 
+def kept_for_the_record(question: Question) -> bool:
+    """Whether ``question``, when the skip rule leaves it out, is offered on the record screen."""
+    return _kept_for_the_record(question)
+
+
 def is_done(q: Questionnaire, answers: Mapping[str, Any]) -> bool:
     """No needed question is left: the screening can be finished (the record may wait)."""
-    return next_question(q, answers, skip_unneeded=True) is None
+    return next_screen(q, answers) is None

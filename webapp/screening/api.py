@@ -7,22 +7,24 @@ The engine on the server re-validates everything and is the only judge of the re
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 import questionnaires
+from questionnaires import engine, screens
 
 from ..core import places
 from ..extensions import db
 from . import operations
 from .forms import CONTEXT_LABELS
 from .operations import CONTEXTS_BY_ROLE
-from .presenters import CONTEXT_ERRORS
+from .presenters import CONTEXT_ERRORS, SCREEN_TITLES
 
 bp = Blueprint("screening_api", __name__)
 
@@ -30,7 +32,10 @@ bp = Blueprint("screening_api", __name__)
 @bp.get("/screenings/app")
 def shell():
     """The app shell the service worker keeps, so a screening can start with no signal."""
-    return render_template("screening/app.html", kinds=CONTEXTS_BY_ROLE[current_user.role], strings=ui_strings())
+    return render_template(
+        "screening/app.html", kinds=CONTEXTS_BY_ROLE[current_user.role], strings=ui_strings(),
+        settle_ms=current_app.config["APP_CONFIG"].screen_settle_ms,
+    )
 
 
 def ui_strings() -> dict[str, str]:
@@ -55,7 +60,13 @@ def ui_strings() -> dict[str, str]:
         "read_aloud": _("Read this aloud"),
         "consent_yes": _("Yes, agrees to answer"),
         "consent_no": _("No, does not agree"),
-        "progress": _("Question %(n)d of %(total)d"),
+        "progress": _("Part %(n)d of %(total)d"),
+        **{f"screen_{key}": str(title) for key, title in SCREEN_TITLES.items()},
+        "missing": _("Answer this question."),
+        "some_missing": _("Some answers are missing or not valid: see below."),
+        "record_note": _("These answers cannot change the result. Ask them if there is time; they help the statistics. A question left blank stays unanswered."),
+        "record_save": _("Save these answers and finish"),
+        "record_skip": _("Skip these questions and finish"),
         "back": _("Back"),
         "help": _("Help"),
         "number": _("Number"),
@@ -101,12 +112,34 @@ def condition(c) -> dict[str, Any] | None:
     return {"answer": c.code, "in": list(c.values)}
 
 
+def effects(q, item) -> list[dict[str, Any] | None] | None:
+    """What a ``yes`` to an indicator adds, for an adult and for a minor (engine.effect_of):
+    the browser's copy of the skip rule adds these up instead of re-deriving the weights."""
+    if not item.is_indicator:
+        return None
+    found = (engine.effect_of(q, item, minor) for minor in (False, True))
+    return [dataclasses.asdict(effect) if effect is not None else None for effect in found]
+
+
+def skip_rule(q) -> dict[str, Any]:
+    """What the skip rule (engine.can_change) reads besides the questions."""
+    rule = q.scoring.forced_labour
+    return {
+        "always_asked": list(engine.ALWAYS_ASKED_SECTIONS),
+        "met": q.scoring.met,
+        "partial": q.scoring.partial,
+        "forced_labour": {"work": rule.work, "no_work": list(rule.no_work)} if rule is not None else None,
+    }
+
+
 def questionnaire_document(q) -> dict[str, Any]:
-    """The questionnaire as the browser needs it: texts, options and when each is asked."""
+    """The questionnaire as the browser needs it: texts, options, when each is asked, and
+    what the skip rule needs to leave out what cannot change the result (issue 14)."""
     place_data = questionnaires.load_places()
     return {
         "version": q.version,
         "minor_age": q.scoring.minor_age,
+        "skip": skip_rule(q),
         "answer_labels": {value: text(label) for value, label in q.answer_labels.items()},
         "questions": [
             {
@@ -121,6 +154,10 @@ def questionnaire_document(q) -> dict[str, Any]:
                 "min": item.minimum,
                 "max": item.maximum,
                 "allow_unknown": item.allow_unknown,
+                "effects": effects(q, item),
+                "flag": item.tags.flag,
+                "role": item.tags.role,
+                "record": screens.kept_for_the_record(item),
             }
             for item in q.questions
         ],
