@@ -30,10 +30,11 @@ def screen_codes(page) -> list[str]:
     return page.eval_on_selector_all("form.answers fieldset.q[data-code]", "(els) => els.map((el) => el.dataset.code)")
 
 
-def answer_screen(page, answers: dict, *, record: str = "skip") -> tuple[str, list[str], int]:
+def answer_screen(page, answers: dict, *, record: str = "skip", skip_faded: bool = False) -> tuple[str, list[str], int]:
     """Answer every question on the screen shown (JavaScript on or off: the same markup),
     then tap Next (on the record screen: skip, or save the answers). Ages are typed in
-    Khmer digits, as on a phone with a Khmer keyboard. Returns the screen's key, the codes
+    Khmer digits, as on a phone with a Khmer keyboard. With ``skip_faded`` a question the
+    in-browser form faded (no longer needed) is left blank, as a screener would. Returns the screen's key, the codes
     answered and the taps made (a choice 1, a typed number or a list 2, the button 1)."""
     form = page.locator("form.answers[data-screen]")
     key = form.get_attribute("data-screen")
@@ -44,6 +45,10 @@ def answer_screen(page, answers: dict, *, record: str = "skip") -> tuple[str, li
     for code in screen_codes(page):
         value = answer_for(answers, code)
         field = form.locator(f'fieldset.q[data-code="{code}"]')
+        if skip_faded:
+            page.evaluate("() => new Promise((done) => setTimeout(done, 0))")  # after the fading of the last tap
+            if "unneeded" in (field.get_attribute("class") or ""):
+                continue
         codes.append(code)
         choice = field.locator(f'input[name="q-{code}"][value="{value}"]')
         if choice.count():

@@ -95,3 +95,32 @@ def test_with_javascript_the_same_screens_and_the_record_skipped_with_one_tap(br
     assert stored["answers"] == expected_answers("e06", record="skip")
     assert not {"A1", "A2"} & set(stored["answers"])  # left out, skipped: missing, not "no"
     context.close()
+
+
+def test_with_javascript_a_question_made_unneeded_on_its_screen_fades_and_waits_for_the_record(browser, server, live_app):
+    """The boy of 16 (e08): once A1 is "yes" the act is met, so the act screen's other
+    questions fade; Next goes on without them, and they come back on the record screen."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    log_in(page, server)
+    open_app(page, server)
+    start_js_screening(page)
+    answers = VIGNETTES["e08"]["answers"]
+    while page.locator("form.answers").get_attribute("data-screen") != "act":
+        form = page.locator("form.answers[data-screen]").element_handle()
+        answer_screen(page, answers)
+        page.wait_for_function("(form) => !form.isConnected", arg=form)
+    act = screen_codes(page)
+    assert act[0] == "A1" and page.locator("fieldset.q.unneeded").count() == 0
+    page.locator('fieldset.q[data-code="A1"] input[value="yes"]').locator("xpath=..").click()
+    page.wait_for_function("(n) => document.querySelectorAll('fieldset.q.unneeded').length === n", arg=len(act) - 1)
+    check_screen(page)
+    form = page.locator("form.answers[data-screen]").element_handle()
+    page.locator("form.answers button.next").click()  # the faded ones left blank: no error
+    page.wait_for_function("(form) => !form.isConnected", arg=form)
+    keys = run(page, answers, js=True, record="save")
+    assert keys[-1] == "record"
+    [stored] = stored_screenings(live_app)
+    engine = engine_result("e08")
+    assert stored["tier"] == engine.tier == "likely_victim"
+    assert {code: stored["answers"].get(code) for code in act} == {"A1": "yes", **{code: "no" for code in act[1:]}}

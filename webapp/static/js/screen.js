@@ -549,7 +549,9 @@
     save();
     drawScreen(shown, (form) => {
       const kept = effective(values());
-      const missing = shown.questions.filter((q) => isAsked(q, kept) && !has(draft.answers, q.code));
+      const needed = canChange(kept);
+      const missing = shown.questions.filter((q) => isAsked(q, kept) && !has(draft.answers, q.code)
+        && (alwaysAsked(q) || needed.has(q.code)));
       if (missing.length) return missing;
       draft.screen = null; // like the server form: on to the next screen still needed
       save();
@@ -596,14 +598,31 @@
       form.dataset.sent = "1"; // a screen is sent once
     } },
     h("h1", {}, T["screen_" + shown.key] || T.screen_profile),
-    shown.key === "record" ? h("p", { class: "muted" }, T.record_note) : null,
+    shown.key === "record" ? h("p", { class: "muted" }, T.record_note)
+      : h("p", { class: "muted", id: "unneeded-hint" }, T.unneeded_hint),
     error, ...fieldsets.map((f) => f.el),
     shown.key === "record"
       ? h("button", { type: "submit", class: "primary" }, T.record_save)
       : h("button", { type: "submit", class: "primary next" }, T.next),
     skip ? h("button", { type: "button", class: "skip", onclick: () => { if (current() && !form.dataset.sent) { form.dataset.sent = "1"; skip(); } } }, T.record_skip) : null);
     const current = () => root.querySelector("form.answers") === form && !form.dataset.settling;
-    fieldsets.forEach((f) => { f.current = current; });
+    // A question the answers given since the screen appeared made unneeded fades (nothing
+    // moves under the thumb); it needs no answer and comes back on the record screen.
+    const refresh = () => {
+      if (shown.key === "record" || !current()) return;
+      const kept = effective(values());
+      const needed = canChange(kept);
+      fieldsets.forEach((f) => {
+        const idle = !has(draft.answers, f.q.code) && isAsked(f.q, kept) && !alwaysAsked(f.q) && !needed.has(f.q.code);
+        f.el.classList.toggle("unneeded", idle);
+        if (idle) f.el.setAttribute("aria-describedby", "unneeded-hint");
+        else f.el.removeAttribute("aria-describedby");
+      });
+    };
+    fieldsets.forEach((f) => {
+      f.current = current;
+      f.changed = () => setTimeout(refresh, 0); // after the tap has painted
+    });
     const [position, total] = progressOf(shown.key);
     const previous = previousScreen(values(), shown.key);
     show("question",
@@ -623,18 +642,19 @@
     const name = "q-" + q.code;
     const current = draft.answers[q.code] ? draft.answers[q.code].value : null;
     const note = h("p", { class: "errors", hidden: true });
-    const f = { q: q, current: () => false };
+    const f = { q: q, current: () => false, changed: () => {} };
     const keep = (value) => {
       const before = draft.answers[q.code];
       if (!before || before.value !== value) draft.answers[q.code] = { value: value, answered_at: new Date().toISOString() };
       save();
       f.mark(null);
+      f.changed();
     };
     const radio = (value, text, type) => h("label", { class: "choice" },
       h("input", { type: type || "radio", name: name, value: value, checked: current === value,
         onchange: (event) => {
           if (!f.current()) return;
-          if (type === "checkbox" && !event.target.checked) { delete draft.answers[q.code]; save(); return; }
+          if (type === "checkbox" && !event.target.checked) { delete draft.answers[q.code]; save(); f.changed(); return; }
           if (type === "checkbox" && f.input) f.input.value = "";
           keep(value);
         } }),
