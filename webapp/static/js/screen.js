@@ -599,7 +599,7 @@
     } },
     h("h1", {}, T["screen_" + shown.key] || T.screen_profile),
     shown.key === "record" ? h("p", { class: "muted" }, T.record_note)
-      : h("p", { class: "muted", id: "unneeded-hint" }, T.unneeded_hint),
+      : shown.questions.some((q) => !alwaysAsked(q)) ? h("p", { class: "muted", id: "unneeded-hint" }, T.unneeded_hint) : null,
     error, ...fieldsets.map((f) => f.el),
     shown.key === "record"
       ? h("button", { type: "submit", class: "primary" }, T.record_save)
