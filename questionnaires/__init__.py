@@ -18,7 +18,7 @@ from .engine import (
     validate_answer,
     validate_answers,
 )
-from . import meaning
+from . import meaning, screens
 from .loader import DefinitionError, available_versions, current_version, load, load_file, load_places
 from .model import INDICATOR_VALUES, Question, Questionnaire
 
@@ -45,6 +45,7 @@ __all__ = [
     "next_question",
     "previous_question",
     "score",
+    "screens",
     "validate_answer",
     "validate_answers",
 ]

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import func, select, text
 
-from tests.web import answer_all, csrf, login, make_user, start_screening
+from tests.web import answer_all, csrf, login, make_user, screen_codes, start_screening
 from webapp.screening.models import Answer, DeclinedScreening, Screening
 
 E01 = {
@@ -21,10 +21,11 @@ def test_full_screening_to_likely_victim_in_khmer(app, client, db):
     assert response.status_code == 302
     location = client.get(response.headers["Location"]).headers["Location"]
     first = client.get(location).get_data(as_text=True)
-    assert "សំណួរទី ១ នៃ" in first  # progress, in Khmer with Khmer digits
+    assert "ផ្នែកទី ១ នៃ" in first  # progress, in Khmer with Khmer digits
     assert 'lang="km"' in first
+    assert screen_codes(first) == ["U1", "U2", "U3"]  # related questions on one screen
     result_url, asked = answer_all(client, location, E01)
-    assert asked[:2] == ["U1", "U2"] and "age_maybe_minor" not in asked
+    assert asked[:3] == ["U1", "U2", "U3"] and "age_maybe_minor" not in asked
     page = client.get(result_url).get_data(as_text=True)
     assert "ទំនងជាជនរងគ្រោះនៃការជួញដូរមនុស្ស" in page  # "Likely a victim of trafficking"
     screening = db.session.scalar(select(Screening))
@@ -42,12 +43,14 @@ def test_back_changes_an_answer_and_progress_is_shown(app, client, db):
     login(client, "border")
     location = client.get(start_screening(client).headers["Location"]).headers["Location"]
     page = client.get(location).get_data(as_text=True)
-    client.post(location, data={"choice": "yes", "csrf_token": csrf(page)})  # U1 yes
+    client.post(location, data={"q-U1": "yes", "q-U2": "no", "q-U3": "no", "csrf_token": csrf(page)})
     uuid = db.session.scalar(select(Screening.uuid))
-    page = client.get(f"/screenings/{uuid}/q/U2").get_data(as_text=True)
-    assert f'/screenings/{uuid}/q/U1' in page  # Back link
-    page = client.get(f"/screenings/{uuid}/q/U1").get_data(as_text=True)
-    client.post(f"/screenings/{uuid}/q/U1", data={"choice": "no", "csrf_token": csrf(page)})
+    page = client.get(f"/screenings/{uuid}/s/profile").get_data(as_text=True)
+    assert f'/screenings/{uuid}/s/urgent' in page  # Back link
+    assert "ផ្នែកទី ២ នៃ" in page
+    page = client.get(f"/screenings/{uuid}/s/urgent").get_data(as_text=True)
+    assert 'name="q-U1" value="yes" checked' in page  # the answer given, shown again
+    client.post(f"/screenings/{uuid}/s/urgent", data={"q-U1": "no", "csrf_token": csrf(page)})
     db.session.expire_all()
     assert db.session.scalar(select(Answer.value).where(Answer.code == "U1")) == "no"
     assert db.session.scalar(select(func.count()).select_from(Answer).where(Answer.code == "U1")) == 1
@@ -58,11 +61,12 @@ def test_khmer_digits_accepted_for_age(app, client, db):
     login(client, "border")
     start_screening(client)
     uuid = db.session.scalar(select(Screening.uuid))
-    for code in ("U1", "U2"):
-        page = client.get(f"/screenings/{uuid}/q/{code}").get_data(as_text=True)
-        client.post(f"/screenings/{uuid}/q/{code}", data={"choice": "no", "csrf_token": csrf(page)})
-    page = client.get(f"/screenings/{uuid}/q/age").get_data(as_text=True)
-    response = client.post(f"/screenings/{uuid}/q/age", data={"answer": "១៧", "csrf_token": csrf(page)})
+    page = client.get(f"/screenings/{uuid}/s/urgent").get_data(as_text=True)
+    client.post(f"/screenings/{uuid}/s/urgent", data={"q-U1": "no", "q-U2": "no", "q-U3": "no", "csrf_token": csrf(page)})
+    page = client.get(f"/screenings/{uuid}/s/profile").get_data(as_text=True)
+    profile = {"q-sex": "female", "q-nationality": "KH", "q-exploitation_country": "TH", "q-sector": "fishing",
+               "q-home_province": "BMC", "q-return_mode": "unknown"}
+    response = client.post(f"/screenings/{uuid}/s/profile", data={"q-age": "១៧", **profile, "csrf_token": csrf(page)})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(Answer.value).where(Answer.code == "age")) == "17"
@@ -73,11 +77,16 @@ def test_bad_answer_is_refused_and_nothing_lost(app, client, db):
     login(client, "border")
     start_screening(client)
     uuid = db.session.scalar(select(Screening.uuid))
-    page = client.get(f"/screenings/{uuid}/q/U1").get_data(as_text=True)
-    response = client.post(f"/screenings/{uuid}/q/U1", data={"choice": "maybe", "csrf_token": csrf(page)})
+    page = client.get(f"/screenings/{uuid}/s/urgent").get_data(as_text=True)
+    response = client.post(f"/screenings/{uuid}/s/urgent", data={"q-U1": "maybe", "q-U2": "no", "csrf_token": csrf(page)})
     assert response.status_code == 422
-    assert 'role="alert"' in response.get_data(as_text=True)
-    assert db.session.scalar(select(func.count()).select_from(Answer)) == 1  # consent only
+    page = response.get_data(as_text=True)
+    assert 'role="alert"' in page
+    # The valid answer is kept; the invalid and the missing ones stay unanswered, never "no".
+    db.session.expire_all()
+    assert {a.code: a.value for a in db.session.scalars(select(Answer))} == {"consent": "yes", "U2": "no"}
+    assert page.count('aria-invalid="true"') == 2  # U1 and U3, marked on the screen
+    assert 'name="q-U2" value="no" checked' in page
 
 
 def test_no_consent_stores_no_answers_only_a_count(app, client, db):
@@ -175,7 +184,7 @@ def test_my_screenings_lists_drafts_to_resume(app, client, db):
     page = client.get("/screenings/").get_data(as_text=True)
     screening = db.session.scalar(select(Screening))
     assert screening.case_number in page
-    assert client.get(f"/screenings/{screening.uuid}").headers["Location"].endswith("/q/U1")
+    assert client.get(f"/screenings/{screening.uuid}").headers["Location"].endswith("/s/urgent")
 
 
 def test_a_screener_discards_an_unfinished_screening_after_confirming(app, client, db):
@@ -186,9 +195,9 @@ def test_a_screener_discards_an_unfinished_screening_after_confirming(app, clien
     start_screening(client)
     screening = db.session.scalar(select(Screening))
     uuid, case_number = screening.uuid, screening.case_number
-    page = client.get(f"/screenings/{uuid}/q/U1").get_data(as_text=True)
+    page = client.get(f"/screenings/{uuid}/s/urgent").get_data(as_text=True)
     assert f'href="/screenings/{uuid}/discard"' in page  # from the question...
-    client.post(f"/screenings/{uuid}/q/U1", data={"choice": "yes", "csrf_token": csrf(page)})
+    client.post(f"/screenings/{uuid}/s/urgent", data={"q-U1": "yes", "csrf_token": csrf(page)})
     mine = client.get("/screenings/").get_data(as_text=True)
     assert f'href="/screenings/{uuid}/discard"' in mine  # ...or My screenings: a link, then a form
 
@@ -236,3 +245,84 @@ def test_a_finished_screening_cannot_be_discarded_nor_an_sms_draft(app, client, 
     screening = db.session.scalar(select(Screening).where(Screening.uuid == uuid))
     assert screening.status == "complete" and len(screening.answers) > 10
     assert db.session.scalar(select(Screening).where(Screening.uuid == sms)).status == "draft"
+
+
+def test_public_examples_take_about_a_dozen_screens_and_reach_the_engines_result(app, client, db):
+    """Issue 14: the web form asks what the SMS dialogue asks (can_change), a screen per
+    group, then the questions left out "for the record", which one button skips. Each
+    public version-2 example ends on the engine's tier and flags for its complete answers."""
+    import json
+
+    import questionnaires
+    from tests.conftest import SHARED
+
+    make_user(app, "border")
+    login(client, "border")
+    q = questionnaires.load()
+    examples = json.loads((SHARED / "vignettes" / "examples-v2.json").read_text(encoding="utf-8"))
+    screens, left_out = [], 0
+    for example in examples:
+        answers = example["answers"]
+        if answers.get("consent") != "yes":
+            assert start_screening(client, consent="no").status_code == 200
+            screens.append(2)  # consent, the end page
+            continue
+        location = client.get(start_screening(client).headers["Location"]).headers["Location"]
+        _, asked = answer_all(client, location, answers, record="skip")
+        screening = db.session.scalars(select(Screening).order_by(Screening.id.desc())).first()
+        engine = questionnaires.score(q, answers)
+        assert (screening.tier, sorted(screening.flags)) == (engine.tier, sorted(engine.flags)), example["id"]
+        stored = {a.code: a.value for a in screening.answers}
+        skipped = [c for c in questionnaires.effective_answers(q, answers) if c not in stored]
+        assert all(stored.get(c) != "no" for c in skipped)  # skipped stays missing, never "no"
+        left_out += len(skipped)
+        groups = {questionnaires.screens.group_of(q.question(c)) for c in asked}
+        screens.append(1 + len(groups) + (1 if skipped else 0) + 1)  # consent, groups, record, result
+    assert left_out > 0
+    assert sum(screens) / len(screens) <= 12
+
+
+def test_answers_on_the_record_screen_are_kept_and_blanks_stay_missing(app, client, db):
+    make_user(app, "border")
+    login(client, "border")
+    import json
+
+    from tests.conftest import SHARED
+
+    location = client.get(start_screening(client).headers["Location"]).headers["Location"]
+    examples = json.loads((SHARED / "vignettes" / "examples-v2.json").read_text(encoding="utf-8"))
+    answers = next(e for e in examples if e["id"] == "e08")["answers"]  # the injured boy on a boat
+    while "/record" not in location:  # every screen up to the record screen
+        assert "/result" not in location
+        response = client.get(location)
+        if response.status_code == 302:
+            location = response.headers["Location"]
+            continue
+        page = response.get_data(as_text=True)
+        data = {f"q-{c}": str(answers.get(c, "unknown" if c == "return_mode" else "no")) for c in screen_codes(page)}
+        location = client.post(location, data={**data, "csrf_token": csrf(page)}).headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    record = screen_codes(page)
+    assert len(record) >= 2
+    response = client.post(location, data={"action": "save", f"q-{record[0]}": "yes", "csrf_token": csrf(page)})
+    assert response.headers["Location"].endswith("/result")
+    screening = db.session.scalar(select(Screening))
+    stored = {a.code: a.value for a in screening.answers}
+    assert screening.status == "complete" and stored[record[0]] == "yes"
+    assert not set(record[1:]) & set(stored)
+
+
+def test_a_screen_posted_twice_answers_only_its_own_questions(app, client, db):
+    """The second tap of a double tap on Next posts the same screen again: each answer
+    names its question, so nothing lands on the next screen's questions."""
+    make_user(app, "border")
+    login(client, "border")
+    start_screening(client)
+    uuid = db.session.scalar(select(Screening.uuid))
+    page = client.get(f"/screenings/{uuid}/s/urgent").get_data(as_text=True)
+    data = {"q-U1": "no", "q-U2": "no", "q-U3": "no", "csrf_token": csrf(page)}
+    first = client.post(f"/screenings/{uuid}/s/urgent", data=data)
+    second = client.post(f"/screenings/{uuid}/s/urgent", data=data)
+    assert first.headers["Location"] == second.headers["Location"]
+    db.session.expire_all()
+    assert sorted(a.code for a in db.session.scalars(select(Answer))) == ["U1", "U2", "U3", "consent"]

@@ -28,10 +28,10 @@ def test_web_draft_started_on_v1_finishes_on_v1_with_its_texts(app, client, db, 
     location = client.get(start_screening(client).headers["Location"]).headers["Location"]
     uuid = db.session.scalar(select(Screening.uuid))
     page = client.get(location).get_data(as_text=True)
-    client.post(location, data={"choice": "no", "csrf_token": csrf(page)})  # U1
+    client.post(location, data={"q-U1": "no", "csrf_token": csrf(page)})  # U1 only: the screen asks for U2 too
     definitions(shipped)  # version 2 is deployed while the draft is open
     assert questionnaires.current_version() == 2
-    assert V1_P5 in client.get(f"/screenings/{uuid}/q/P5").get_data(as_text=True)
+    assert V1_P5 in client.get(f"/screenings/{uuid}/q/P5", follow_redirects=True).get_data(as_text=True)
     answers = {"age": "30", "sex": "male", "nationality": "KH", "exploitation_country": "TH", "sector": "fishing",
                "home_province": "BMC", "A1": "yes", "M1": "yes", "M8": "yes"}
     result_url, asked = answer_all(client, f"/screenings/{uuid}/q/U2", answers)
@@ -47,7 +47,7 @@ def test_web_draft_started_on_v1_finishes_on_v1_with_its_texts(app, client, db, 
     location = client.get(start_screening(client).headers["Location"]).headers["Location"]
     new = db.session.scalar(select(Screening).where(Screening.uuid != uuid))
     assert new.questionnaire_version == 2
-    assert V2_P5 in client.get(f"/screenings/{new.uuid}/q/P5").get_data(as_text=True)
+    assert V2_P5 in client.get(f"/screenings/{new.uuid}/q/P5", follow_redirects=True).get_data(as_text=True)
 
 
 def token(client) -> str:

@@ -49,17 +49,34 @@ def start_screening(client, consent="yes", **context):
     return response
 
 
-def answer_all(client, location: str, answers: dict, default="no"):
-    """Follow the redirects question by question, answering from ``answers``."""
+def screen_codes(page: str) -> list[str]:
+    """The question codes on a screen, in order."""
+    return re.findall(r'<fieldset class="q" data-code="([^"]+)"', page)
+
+
+def answer_all(client, location: str, answers: dict, default="no", record="skip"):
+    """Follow the redirects screen by screen, answering each question shown from
+    ``answers`` (``default`` for the others; "unknown" for return_mode, a choice without
+    "no"). The record screen at the end is skipped (``record="skip"``) or answered
+    (``record="save"``). Returns the result page's location and the codes answered."""
     seen = []
-    while "/q/" in location:
-        code = location.rsplit("/q/", 1)[1]
-        seen.append(code)
-        page = client.get(location).get_data(as_text=True)
-        # A choice without "no" among its options (return_mode): the person does not know.
-        value = answers.get(code, "unknown" if code == "return_mode" else default)
-        field = "answer" if code in ("age", "nationality", "exploitation_country", "home_province") and value != "unknown" else "choice"
-        response = client.post(location, data={field: value, "csrf_token": csrf(page)})
-        assert response.status_code == 302, (code, value, response.status_code)
-        location = client.get(response.headers["Location"]).headers.get("Location", "")
+    while "/result" not in location:
+        response = client.get(location)
+        if response.status_code == 302:
+            location = response.headers["Location"]
+            continue
+        assert response.status_code == 200, (location, response.status_code)
+        page = response.get_data(as_text=True)
+        on_record = location.endswith("/record")
+        data = {"csrf_token": csrf(page)}
+        if on_record:
+            data["action"] = record
+        for code in screen_codes(page):
+            if on_record and record == "skip":
+                break
+            seen.append(code)
+            data[f"q-{code}"] = str(answers.get(code, "unknown" if code == "return_mode" else default))
+        response = client.post(location, data=data)
+        assert response.status_code == 302, (location, response.status_code, response.get_data(as_text=True)[-2000:])
+        location = response.headers["Location"]
     return location, seen

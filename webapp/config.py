@@ -71,6 +71,9 @@ class Config:
     # this long without an answer (an SMS/USSD dialogue expires after 24 hours).
     sms_draft_hours: int = 24
     web_draft_days: int = 3
+    # The in-browser form: a new screen takes no tap for this long, so the second tap of a
+    # quick double tap does not answer what appears under the finger (static/js/screen.js).
+    screen_settle_ms: int = 450
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -116,6 +119,7 @@ class Config:
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             sms_draft_hours=int(env.get("SMS_DRAFT_HOURS", "24")),
             web_draft_days=int(env.get("WEB_DRAFT_DAYS", "3")),
+            screen_settle_ms=_int(env, "SCREEN_SETTLE_MS", 450),
         )
         if name == "development":
             config = config.with_development_defaults(instance)

@@ -51,7 +51,9 @@ def live_app(tmp_path_factory):
     from webapp.extensions import db
 
     path = tmp_path_factory.mktemp("browser") / "browser.db"
-    app = create_app(make_config(f"sqlite:///{path}"))
+    # No settle between screens (static/js/screen.js) but in the one test of it, which
+    # puts the real default back: a browser test then waits for nothing.
+    app = create_app(make_config(f"sqlite:///{path}", screen_settle_ms=0))
     with app.app_context():
         upgrade()
         seed_users()  # the synthetic demo users, one per role (webapp/demo.py)

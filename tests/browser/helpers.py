@@ -10,8 +10,6 @@ from webapp.demo import DEMO_PASSWORD
 VIGNETTES = {v["id"]: dict(v, answers=as_current(v["answers"]))
              for v in json.loads((SHARED / "vignettes" / "examples.json").read_text(encoding="utf-8"))}
 KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
-NUMBER_SELECTOR = "form.answers input#answer"
-SELECT_SELECTOR = "form.answers select#answer"
 
 
 def log_in(page, base: str, username: str = "border") -> None:
@@ -22,33 +20,68 @@ def log_in(page, base: str, username: str = "border") -> None:
     page.wait_for_url(f"{base}/screenings/")
 
 
-def answer_current(page, answers: dict, *, js: bool) -> str:
-    """Answer the question on screen from ``answers`` (default "no"); returns its code.
-
-    Ages are typed in Khmer digits, as on a phone with a Khmer keyboard.
-    """
-    form = page.locator("form.answers[data-code]")
-    code = form.get_attribute("data-code")
-    value = str(answers.get(code, "no"))
-    button = f'button[data-value="{value}"]' if js else f'button[name="choice"][value="{value}"]'
-    if form.locator(button).count():
-        form.locator(button).click()
-    elif form.locator("input#answer").count():
-        form.locator("input#answer").fill(value.translate(KHMER_DIGITS))
-        form.locator("button.primary[type=submit]").click()
-    else:
-        form.locator("select#answer").select_option(value)
-        form.locator("button.primary[type=submit]").click()
-    return code
+def answer_for(answers: dict, code: str) -> str:
+    """The answer to give: the example's, else "no" (an indicator it does not answer) or
+    "unknown" (return_mode, a choice without "no")."""
+    return str(answers.get(code, "unknown" if code == "return_mode" else "no"))
 
 
-def expected_answers(vignette: str) -> dict[str, str]:
-    """The answers the server keeps for a vignette: those to questions asked of this person."""
+def screen_codes(page) -> list[str]:
+    return page.eval_on_selector_all("form.answers fieldset.q[data-code]", "(els) => els.map((el) => el.dataset.code)")
+
+
+def answer_screen(page, answers: dict, *, record: str = "skip", skip_faded: bool = False) -> tuple[str, list[str], int]:
+    """Answer every question on the screen shown (JavaScript on or off: the same markup),
+    then tap Next (on the record screen: skip, or save the answers). Ages are typed in
+    Khmer digits, as on a phone with a Khmer keyboard. With ``skip_faded`` a question the
+    in-browser form faded (no longer needed) is left blank, as a screener would. Returns the screen's key, the codes
+    answered and the taps made (a choice 1, a typed number or a list 2, the button 1)."""
+    form = page.locator("form.answers[data-screen]")
+    key = form.get_attribute("data-screen")
+    codes, taps = [], 1
+    if key == "record" and record == "skip":
+        form.locator("button.skip").click()
+        return key, codes, taps
+    for code in screen_codes(page):
+        value = answer_for(answers, code)
+        field = form.locator(f'fieldset.q[data-code="{code}"]')
+        if skip_faded:
+            page.evaluate("() => new Promise((done) => setTimeout(done, 0))")  # after the fading of the last tap
+            if "unneeded" in (field.get_attribute("class") or ""):
+                continue
+        codes.append(code)
+        choice = field.locator(f'input[name="q-{code}"][value="{value}"]')
+        if choice.count():
+            choice.locator("xpath=..").click()  # the label: the big tile the thumb taps
+            taps += 1
+        elif field.locator("select").count():
+            field.locator("select").select_option(value)
+            taps += 2
+        else:
+            field.locator(f'input[name="q-{code}"][inputmode=numeric]').fill(value.translate(KHMER_DIGITS))
+            taps += 2
+    form.locator("button.primary").click()
+    return key, codes, taps
+
+
+def expected_answers(vignette: str, answers: dict | None = None, record: str = "skip") -> dict[str, str]:
+    """The answers the server keeps for a vignette: those to the questions the form shows
+    (questionnaires.screens: what the skip rule still needs, screen by screen), plus the
+    record screen's when saved."""
     import questionnaires
+    from questionnaires import screens
 
     q = questionnaires.load()
-    values = VIGNETTES[vignette]["answers"]
-    return {code: str(value) for code, value in questionnaires.effective_answers(q, values).items()}
+    values = answers if answers is not None else VIGNETTES[vignette]["answers"]
+    given = {"consent": "yes"}
+    while (shown := screens.next_screen(q, given)) is not None:
+        for question in screens.screen(q, given, shown.key).questions:
+            if question.code not in given:
+                value = answer_for(values, question.code)
+                given[question.code] = int(value) if question.type == "integer" and value.isdigit() else value
+    if record == "save" and (extra := screens.record_screen(q, given)) is not None:
+        given.update({question.code: answer_for(values, question.code) for question in extra.questions})
+    return {code: str(value) for code, value in questionnaires.effective_answers(q, given).items()}
 
 
 # Whether Khmer text renders with real glyphs. When no font with Khmer glyphs reaches an

@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.browser.conftest import has_system_khmer_font
-from tests.browser.helpers import KHMER_RENDERING, VIGNETTES, answer_current, expected_answers, khmer_renders, log_in
+from tests.browser.helpers import (
+    KHMER_RENDERING, VIGNETTES, answer_screen, expected_answers, khmer_renders, log_in, screen_codes,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -59,25 +61,24 @@ def start_js_screening(page):
     page.wait_for_selector("#app[data-step=question]")
 
 
-def answer_until(page, answers, stop=lambda code: False, *, js=True):
-    """Answer screen after screen until the form ends or ``stop(code)`` says to pause."""
+def answer_until(page, answers, stop=lambda key: False, *, js=True, record="skip"):
+    """Answer screen after screen until the form ends or ``stop(key)`` says to pause on
+    the screen of group ``key``; returns the codes answered."""
     done = []
     while True:
         if js:
             page.wait_for_selector("#app[data-step=question], #app[data-step=saved], #app[data-step=sending]")
             if page.locator("#app[data-step=question]").count() == 0 or page.url.endswith("/result"):
                 return done
-        elif "/q/" not in page.url:
+        elif "/s/" not in page.url and not page.url.endswith("/record"):
             return done
-        code = page.locator("form.answers[data-code]").get_attribute("data-code")
-        if stop(code):
+        if stop(page.locator("form.answers[data-screen]").get_attribute("data-screen")):
             return done
-        answer_current(page, answers, js=js)
-        done.append(code)
+        form = page.locator("form.answers[data-screen]").element_handle()
+        _, codes, _ = answer_screen(page, answers, record=record)
+        done.extend(codes)
         if js:
-            page.wait_for_function(
-                "(code) => { const f = document.querySelector('form.answers'); return !f || f.dataset.code !== code; }",
-                arg=code)
+            page.wait_for_function("(form) => !form.isConnected", arg=form)
         else:
             page.wait_for_load_state()
 
@@ -91,7 +92,8 @@ def test_full_screening_in_khmer_to_likely_victim_without_tofu(browser, server, 
     assert page.locator("html").get_attribute("lang") == "km"
     open_app(page, server)
     start_js_screening(page)
-    assert page.locator("p.progress").inner_text().startswith("សំណួរទី ១ នៃ")  # "Question 1 of", Khmer digits
+    assert page.locator("p.progress").inner_text().startswith("ផ្នែកទី ១ នៃ")  # "Part 1 of", Khmer digits
+    assert screen_codes(page) == ["U1", "U2", "U3"]  # related questions on one screen
     answers = VIGNETTES["e01"]["answers"]
     asked = answer_until(page, answers)
     page.wait_for_url(re.compile(r"/screenings/[0-9a-f-]{36}/result$"))
@@ -134,7 +136,7 @@ def test_screening_without_javascript(browser, server, live_app):
     link.click()
     page.click("#start-form button[type=submit]")
     page.click('button[name="answer"][value="yes"]')  # consent
-    page.wait_for_url(re.compile(r"/q/"))
+    page.wait_for_url(re.compile(r"/s/urgent"))
     answer_until(page, VIGNETTES["e06"]["answers"], js=False)
     assert page.url.endswith("/result")
     assert page.locator("h1.tier").get_attribute("class") == "tier tier-possible_victim"
@@ -150,16 +152,21 @@ def test_offline_half_way_then_one_screening_with_every_answer(browser, server, 
     open_app(page, server)
     start_js_screening(page)
     answers = VIGNETTES["e08"]["answers"]  # a boy of 16: the child-only questions are asked too
-    before = answer_until(page, answers, stop=lambda code: code == "M1")
+    before = answer_until(page, answers, stop=lambda key: key == "means")
 
     context.set_offline(True)
-    during = answer_until(page, answers, stop=lambda code: code == "M5")
-    draft = page.evaluate(DRAFT_ANSWERS)
+    during = answer_until(page, answers, stop=lambda key: key == "act")
+    act = screen_codes(page)
+    page.locator('fieldset.q[data-code="A1"] input[value="yes"]').locator("xpath=..").click()  # one tap, then a reload
+    draft = page.evaluate("Object.keys(JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':draft')))).answers)")
     page.reload()  # still offline: the service worker serves the cached shell and questionnaire
     page.wait_for_selector("#app[data-step=question]")
-    assert page.locator("form.answers").get_attribute("data-code") == "M5"  # resumed where it was
-    again = page.evaluate(DRAFT_ANSWERS)
-    assert again == draft and set(before + during) == set(draft)
+    assert page.locator("form.answers").get_attribute("data-screen") == "act"  # resumed where it was
+    assert page.locator('fieldset.q[data-code="A1"] input[value="yes"]').is_checked()  # with the tap it had
+    # The boy's A1 "yes" settles the act: the rest of its screen can no longer change anything.
+    assert act[0] == "A1" and len(act) > 1 and screen_codes(page) == ["A1"]
+    again = page.evaluate("Object.keys(JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':draft')))).answers)")
+    assert again == draft and set(before + during) | {"A1"} == set(draft)
     rest = answer_until(page, answers)
     page.wait_for_selector("#app[data-step=saved]")
     assert page.locator("#queue-status").get_attribute("data-count") == "1"
@@ -171,8 +178,10 @@ def test_offline_half_way_then_one_screening_with_every_answer(browser, server, 
     page.evaluate("window.screeningQueue.sync(true)")  # another round finds nothing to send
     assert page.evaluate("window.screeningQueue.waiting().length") == 0
     [stored] = stored_screenings(live_app)
-    assert stored["answers"] == expected_answers("e08")
+    expected = expected_answers("e08")
+    assert stored["answers"] == {code: value for code, value in expected.items() if code not in act[1:]}
     assert set(before + during + rest) | {"consent"} == set(stored["answers"])
+    assert len(stored["answers"]) < len(VIGNETTES["e08"]["answers"])  # the skip rule left some out
     assert "C6" in stored["answers"]  # a child-only question, chosen in the browser as on the server
     context.close()
 

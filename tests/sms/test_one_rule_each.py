@@ -109,40 +109,17 @@ def test_a_yes_sends_the_labour_rights_referral_on_every_channel(
 
 # --- where Back goes ---------------------------------------------------------------------------
 
-WEB_TYPED = ("age", "nationality", "exploitation_country", "home_province")
-
-
-def web_answer(client, location: str, code: str, value) -> str:
-    """Answer ``code`` on its page; returns where the form goes next."""
-    page = client.get(location).get_data(as_text=True)
-    field = "answer" if code in WEB_TYPED and value != "unknown" else "choice"
-    response = client.post(location, data={field: value, "csrf_token": csrf(page)})
-    assert response.status_code == 302, (code, value)
-    return client.get(response.headers["Location"]).headers["Location"]
-
-
-def test_back_goes_to_the_same_question_on_the_web_and_by_sms(channel_app, channel_client, screener, vignettes, db):
+def test_back_goes_to_the_question_the_engine_says_by_sms(channel_app, channel_client, screener, vignettes, db):
     """The screener answers up to P1 (age 30), goes back to the age and changes it to
     "unknown": the follow-up question (age_maybe_minor) is now asked, unanswered, before
-    everything answered after it. Back from there goes to the age on both channels (the
-    web used to go to the last answer, return_mode, and SMS to the age)."""
+    everything answered after it. Back from there goes to the age
+    (questionnaires.previous_question). The web form goes back by screen
+    (questionnaires.screens.previous_screen, pinned to the browser's by test_engine_parity):
+    the same rule of answers that still count, never consent, a screen at a time."""
     answers = answers_of(vignettes, "e01")
     expected = Q.previous_question(Q.load(), {**answers, "age": "unknown"}, "age_maybe_minor")
     assert expected is not None and expected.code == "age"
 
-    # The web form.
-    web = web_client(channel_app)
-    location = web.get(start_screening(web).headers["Location"]).headers["Location"]
-    while not location.endswith("/q/P1"):
-        code = location.rsplit("/q/", 1)[1]
-        location = web_answer(web, location, code, answers[code])
-    uuid = location.split("/")[-3]
-    location = web_answer(web, f"/screenings/{uuid}/q/age", "age", "unknown")
-    assert location.endswith("/q/age_maybe_minor")
-    page = web.get(location).get_data(as_text=True)
-    assert f'href="/screenings/{uuid}/q/age"' in page
-
-    # SMS, by the same staff member.
     _, texts = post_sms(channel_client, "ពិនិត្យ")
     code, turn = asked_in_sms(texts), 1
     while code != "P1":

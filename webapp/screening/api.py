@@ -8,6 +8,7 @@ The engine on the server re-validates everything and is the only judge of the re
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
@@ -17,13 +18,14 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 import questionnaires
+from questionnaires import engine, screens
 
 from ..core import places
 from ..extensions import db
 from . import audio, operations
 from .forms import CONTEXT_LABELS
 from .operations import CONTEXTS_BY_ROLE
-from .presenters import CONTEXT_ERRORS
+from .presenters import CONTEXT_ERRORS, SCREEN_TITLES
 
 bp = Blueprint("screening_api", __name__)
 
@@ -31,7 +33,10 @@ bp = Blueprint("screening_api", __name__)
 @bp.get("/screenings/app")
 def shell():
     """The app shell the service worker keeps, so a screening can start with no signal."""
-    return render_template("screening/app.html", kinds=CONTEXTS_BY_ROLE[current_user.role], strings=ui_strings())
+    return render_template(
+        "screening/app.html", kinds=CONTEXTS_BY_ROLE[current_user.role], strings=ui_strings(),
+        settle_ms=current_app.config["APP_CONFIG"].screen_settle_ms,
+    )
 
 
 def ui_strings() -> dict[str, str]:
@@ -56,7 +61,14 @@ def ui_strings() -> dict[str, str]:
         "read_aloud": _("Read this aloud"),
         "consent_yes": _("Yes, agrees to answer"),
         "consent_no": _("No, does not agree"),
-        "progress": _("Question %(n)d of %(total)d"),
+        "progress": _("Part %(n)d of %(total)d"),
+        **{f"screen_{key}": str(title) for key, title in SCREEN_TITLES.items()},
+        "missing": _("Answer this question."),
+        "some_missing": _("Some answers are missing or not valid: see below."),
+        "record_note": _("These answers cannot change the result. Ask them if there is time; they help the statistics. A question left blank stays unanswered."),
+        "record_save": _("Save these answers and finish"),
+        "record_skip": _("Skip these questions and finish"),
+        "unneeded_hint": _("A question that fades can no longer change the result: it needs no answer now and comes back at the end."),
         "back": _("Back"),
         "help": _("Help"),
         "number": _("Number"),
@@ -164,21 +176,40 @@ def condition(c) -> dict[str, Any] | None:
     return {"answer": c.code, "in": list(c.values)}
 
 
+def effects(q, item) -> list[dict[str, Any] | None] | None:
+    """What a ``yes`` to an indicator adds, for an adult and for a minor (engine.effect_of):
+    the browser's copy of the skip rule adds these up instead of re-deriving the weights."""
+    if not item.is_indicator:
+        return None
+    found = (engine.effect_of(q, item, minor) for minor in (False, True))
+    return [dataclasses.asdict(effect) if effect is not None else None for effect in found]
+
+
+def skip_rule(q) -> dict[str, Any]:
+    """What the skip rule (engine.can_change) reads besides the questions."""
+    rule = q.scoring.forced_labour
+    return {
+        "always_asked": list(engine.ALWAYS_ASKED_SECTIONS),
+        "met": q.scoring.met,
+        "partial": q.scoring.partial,
+        "forced_labour": {"work": rule.work, "no_work": list(rule.no_work)} if rule is not None else None,
+    }
+
+
 def questionnaire_document(q) -> dict[str, Any]:
-    """The questionnaire as the browser needs it: texts, options and when each is asked."""
+    """The questionnaire as the browser needs it: texts, options, when each is asked, and
+    what the skip rule needs to leave out what cannot change the result (issue 14)."""
     place_data = questionnaires.load_places()
     return {
         "version": q.version,
         "minor_age": q.scoring.minor_age,
+        "skip": skip_rule(q),
         "answer_labels": {value: text(label) for value, label in q.answer_labels.items()},
         # The person's languages: their names and review status here; their texts in
         # languages_document (fetched by the hand-over mode only, so a Khmer screener's
         # form does not carry them).
         "languages": {code: {"name": language.name, "draft": language.is_draft} for code, language in q.languages.items()},
         "audio": audio_document(q),
-        # What the hand-over mode's skip rule reads (static/js/handover.js mirrors
-        # questionnaires.engine.can_change); the server judges every result itself.
-        "scoring": skip_rule_document(q),
         "questions": [
             {
                 "code": item.code,
@@ -192,13 +223,10 @@ def questionnaire_document(q) -> dict[str, Any]:
                 "min": item.minimum,
                 "max": item.maximum,
                 "allow_unknown": item.allow_unknown,
-                "element": item.element,
-                "strength": item.strength,
-                "strength_minor": item.strength_minor,
-                "also": {"element": item.also_element, "strength": item.also_strength} if item.also_element else None,
-                "minor_only": item.minor_only,
+                "effects": effects(q, item),
                 "flag": item.tags.flag,
                 "role": item.tags.role,
+                "record": screens.kept_for_the_record(item),
             }
             for item in q.questions
         ],
@@ -215,21 +243,6 @@ def contact_document(q) -> dict[str, str] | None:
         return None
     return {lang: text.replace("{name}", config.contact_name).replace("{phone}", config.contact_phone)
             for lang, text in person_text(q.contact_sentence).items()}
-
-
-def skip_rule_document(q) -> dict[str, Any]:
-    rule = q.scoring.forced_labour
-    return {
-        "strengths": dict(q.scoring.strengths),
-        "met": q.scoring.met,
-        "partial": q.scoring.partial,
-        "red_flags": sorted(q.scoring.red_flags),
-        "forced_labour": {
-            "work": rule.work, "no_work": sorted(rule.no_work),
-            "involuntariness": list(rule.involuntariness), "penalty": list(rule.penalty),
-        } if rule else None,
-        "always_asked": list(questionnaires.engine.ALWAYS_ASKED_SECTIONS),
-    }
 
 
 def country_list(lang: str) -> list[tuple[str, str]]:
@@ -259,7 +272,6 @@ def submit():
             client_started_at=operations.parse_time(payload.get("started_at")),
             version=version,
             person_language=str(payload.get("person_language") or "") or None,
-            skip_unneeded=payload.get("skip_unneeded") is True,
         )
         db.session.commit()
     except operations.ScreeningError as exc:

@@ -74,6 +74,11 @@ class AnswerForm(FlaskForm):
     answer = StringField(validators=[Optional(), Length(max=40)])
 
 
+class ScreenForm(FlaskForm):
+    """The answers of one screen, each named ``q-<code>`` by its question (read by
+    presenters.posted_answer and validated by the engine); only the CSRF token is a field."""
+
+
 class NoteForm(FlaskForm):
     note = TextAreaField(_l("Note for the file (no names)"), validators=[Length(max=1000)])
     initials = StringField(_l("Initials of the person's name (optional, to link repeat screenings)"),

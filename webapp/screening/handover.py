@@ -146,7 +146,7 @@ def hand_back(uuid):
             session.pop(SESSION_KEY, None)
             done = next_for_person(screening) is None
             if done:
-                operations.finish(screening, skip_unneeded=True)
+                operations.finish(screening)
             record("change.handback", user=user, object_type="screening", object_id=screening.case_number)
             db.session.commit()
             return redirect(url_for("screening.result" if done else "screening.resume", uuid=uuid))

@@ -259,16 +259,13 @@ def record_decline(
     db.session.flush()
 
 
-def judged_with(
-    values: Mapping[str, Any], version: int | None, *, skip_unneeded: bool = False
-) -> tuple[Questionnaire, dict[str, Any]]:
+def judged_with(values: Mapping[str, Any], version: int | None) -> tuple[Questionnaire, dict[str, Any]]:
     """The questionnaire a whole screening sent at once is judged with, and its answers.
 
     The browser says which version it asked; a draft started on version 1 before version 2
     came finishes on version 1. A browser from before it said so sends no version: the
-    answers are judged with the current version, or else the newest that they complete.
-    ``skip_unneeded``: complete once no question that can change the tier or a flag is left
-    (the hand-over mode asks with the phone channels' skip rule)."""
+    answers are judged with the current version, or else the newest that they complete
+    (complete as the skip rule reads it, on every channel)."""
     available = questionnaires.available_versions()
     if version is not None:
         if version not in available:
@@ -285,7 +282,8 @@ def judged_with(
         except AnswerError as exc:
             first_error = first_error or ScreeningError(exc.code, str(exc))
             continue
-        if questionnaires.next_question(q, canonical, skip_unneeded=skip_unneeded) is None:
+        # Complete as the skip rule reads it: what it leaves out cannot change the result.
+        if questionnaires.next_question(q, canonical, skip_unneeded=True) is None:
             return q, canonical
         first_error = first_error or ScreeningError("answers", "questions remain unanswered")
     raise first_error
@@ -341,14 +339,12 @@ def next_question(screening: Screening, *, skip_unneeded: bool = False):
     )
 
 
-def finish(screening: Screening, *, skip_unneeded: bool = False) -> questionnaires.Result:
-    """Close the screening once no question is left; prune answers no longer asked.
-
-    ``skip_unneeded``: done once no question that can change the tier or a flag is left
-    (the hand-over mode asks the person with the phone channels' skip rule)."""
+def finish(screening: Screening) -> questionnaires.Result:
+    """Close the screening once no needed question is left (the skip rule, as on every
+    channel); prune answers no longer asked."""
     q = questionnaire_of(screening)
     answers = screening.answer_map()
-    if questionnaires.next_question(q, answers, skip_unneeded=skip_unneeded) is not None and screening.channel == "web":
+    if questionnaires.next_question(q, answers, skip_unneeded=True) is not None and screening.channel == "web":
         raise ScreeningError("answers", "questions remain unanswered")
     kept = questionnaires.effective_answers(q, answers)
     for answer in list(screening.answers):
@@ -377,7 +373,6 @@ def submit_complete(
     channel: str = "web",
     version: int | None = None,
     person_language: str | None = None,
-    skip_unneeded: bool = False,
 ) -> tuple[Screening, bool]:
     """A whole screening sent at once (the offline queue). Idempotent on ``uuid``.
 
@@ -394,7 +389,7 @@ def submit_complete(
     values = {code: entry.get("value") if isinstance(entry, Mapping) else entry for code, entry in answers.items()}
     if values.get("consent") != "yes":
         raise ScreeningError("consent", "a screening without consent is counted, not sent")
-    q, canonical = judged_with(values, version, skip_unneeded=skip_unneeded)
+    q, canonical = judged_with(values, version)
     try:
         screening = start_screening(
             screener=screener, channel=channel, context=context, language=language, uuid=uuid,
@@ -413,7 +408,7 @@ def submit_complete(
         when = client_time(parse_time(entry.get("answered_at")) if isinstance(entry, Mapping) else None, screening.created_at)
         screening.answers.append(Answer(code=code, value=str(canonical[code]), channel=channel, answered_at=when or utcnow()))
     db.session.flush()
-    finish(screening, skip_unneeded=skip_unneeded)
+    finish(screening)
     return screening, True
 
 

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 import questionnaires
-from questionnaires import Question, Questionnaire, replies
+from questionnaires import Question, Questionnaire, replies, screens
 
 from ..core import places
 
@@ -100,6 +100,41 @@ def answer_error(question: Question) -> str:
     return str(_l("Choose one of the answers."))
 
 
+# The heading of each screen (a group of the questionnaire, screens.group_of) for the screener.
+SCREEN_TITLES = {
+    "urgent": _l("Safety now"),
+    "profile": _l("About the person"),
+    "purpose": _l("Work and what happened"),
+    "means": _l("Control and deception"),
+    "act": _l("Recruitment and travel"),
+    "child": _l("A child's situation"),
+    "smuggling": _l("The journey and the border"),
+    screens.RECORD: _l("For the record"),
+}
+
+
+def screen_title(key: str) -> str:
+    return str(SCREEN_TITLES.get(key, SCREEN_TITLES["profile"]))
+
+
+def missing_answer() -> str:
+    return str(_l("Answer this question."))
+
+
+def posted_answer(question: Question, form) -> Any:
+    """The answer posted for ``question`` on a screen (field ``q-<code>``), or None when
+    left blank. A number field and its "don't know" box share the name: one value only."""
+    values = [value.strip() for value in form.getlist(f"q-{question.code}") if value and value.strip()]
+    if not values:
+        return None
+    if len(values) > 1:
+        return ""  # a number and "don't know" together: invalid, the engine says so
+    value = values[0]
+    if question.type == "integer":
+        return replies.clean(value)  # Khmer digits and stray zero-width characters
+    return value
+
+
 def raw_answer(question: Question, form: Mapping[str, str]) -> Any:
     """The submitted value: a button's value, or the typed number (Khmer digits accepted)."""
     if form.get("choice"):
@@ -170,6 +205,14 @@ class QuestionView:
         if self.question.type == "province":
             return [Choice(code, name) for code, name in places.province_choices()]
         return []
+
+    def extra_choices(self) -> list[Choice]:
+        """A country or province question's extra answers ("don't know", "none")."""
+        return [Choice(o.value, o.label.get(self.lang)) for o in self.question.options]
+
+    @property
+    def unknown_label(self) -> str:
+        return self.q.answer_labels["unknown"].get(self.lang)
 
 
 CHANNEL_WORDS = {"web": _l("Web form"), "sms": _l("SMS"), "ussd": _l("USSD"), "cli": _l("Command line")}

@@ -1,4 +1,5 @@
-"""The screening form, server-driven: one question per page, one POST per answer.
+"""The screening form, server-driven: one screen per group of questions (its section),
+holding only the questions the skip rule still needs, one POST per screen.
 
 It works with no JavaScript at all. With JavaScript, static/js/screen.js runs the same
 questionnaire in the browser, keeps answers on the phone and sends the finished screening
@@ -14,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 import questionnaires
+from questionnaires import screens
 
 from ..core import places
 from ..audit.operations import record
@@ -21,7 +23,7 @@ from ..extensions import db
 from ..referrals import operations as referrals
 from ..review import operations as review
 from . import linkage, operations, person, presenters
-from .forms import AnswerForm, ConsentForm, DiscardForm, NoteForm, StartForm
+from .forms import ConsentForm, DiscardForm, NoteForm, ScreenForm, StartForm
 from ..core.forms import options
 
 bp = Blueprint("screening", __name__, url_prefix="/screenings")
@@ -166,49 +168,127 @@ def own_or_404(uuid: str):
 
 @bp.get("/<uuid>")
 def resume(uuid):
-    screening = own_or_404(uuid)
-    if screening.status == "complete":
-        return redirect(url_for(".result", uuid=uuid))
-    question = operations.next_question(screening)
-    if question is None:
-        operations.finish(screening)
-        db.session.commit()
-        return redirect(url_for(".result", uuid=uuid))
-    return redirect(url_for(".question", uuid=uuid, code=question.code))
-
-
-@bp.route("/<uuid>/q/<code>", methods=["GET", "POST"])
-def question(uuid, code):
+    """On to the next screen the skip rule still needs, then the record screen, then the result."""
     screening = own_or_404(uuid)
     if screening.status == "complete":
         return redirect(url_for(".result", uuid=uuid))
     q = operations.questionnaire_of(screening)
     answers = screening.answer_map()
+    following = screens.next_screen(q, answers)
+    if following is not None:
+        return redirect(url_for(".screen", uuid=uuid, key=following.key))
+    if screens.record_screen(q, answers) is not None:
+        return redirect(url_for(".record_screen", uuid=uuid))
+    operations.finish(screening)
+    db.session.commit()
+    return redirect(url_for(".result", uuid=uuid))
+
+
+@bp.get("/<uuid>/q/<code>")
+def question(uuid, code):
+    """A link to one question (older pages, bookmarks): its screen."""
+    screening = own_or_404(uuid)
+    q = operations.questionnaire_of(screening)
     if not q.has(code) or code == "consent":
         abort(404)
-    item = q.question(code)
-    if not questionnaires.is_asked(q, item, questionnaires.effective_answers(q, answers)):
+    return redirect(url_for(".screen", uuid=uuid, key=screens.group_of(q.question(code))))
+
+
+@bp.route("/<uuid>/s/<key>", methods=["GET", "POST"])
+def screen(uuid, key):
+    """One screen: the questions of one group that the skip rule still needs, posted at once.
+
+    Each answer is named by its question's code, so it lands on the question it was shown
+    with whatever was posted before (a double tap, a resend, another tab)."""
+    screening = own_or_404(uuid)
+    if screening.status == "complete":
+        return redirect(url_for(".result", uuid=uuid))
+    q = operations.questionnaire_of(screening)
+    if key not in screens.groups(q) or key == screens.group_of(q.question("consent")):
+        abort(404)
+    shown = screens.screen(q, screening.answer_map(), key)
+    if not shown.questions:
         return redirect(url_for(".resume", uuid=uuid))
-    form = AnswerForm()
-    error = None
+    form = ScreenForm()
+    errors: dict[str, str] = {}
     if form.validate_on_submit():
-        raw = presenters.raw_answer(item, request.form)
-        try:
-            operations.record_answer(screening, code, raw, channel="web")
-        except operations.ScreeningError:
-            error = presenters.answer_error(item)
-        else:
-            db.session.commit()
+        errors = save_answers(screening, q, key, shown.questions, required=True)
+        db.session.commit()
+        if not errors:
             return redirect(url_for(".resume", uuid=uuid))
-    asked = [question.code for question in questionnaires.asked_questions(q, answers) if question.code != "consent"]
-    previous = questionnaires.previous_question(q, answers, code)
+        shown = screens.screen(q, screening.answer_map(), key)
+    return render_screen(screening, q, shown, form, errors)
+
+
+@bp.route("/<uuid>/record", methods=["GET", "POST"])
+def record_screen(uuid):
+    """The questions left out "for the record", at the end: one button saves what was
+    answered, one skips them all; either finishes. Unanswered stays missing, never no."""
+    screening = own_or_404(uuid)
+    if screening.status == "complete":
+        return redirect(url_for(".result", uuid=uuid))
+    q = operations.questionnaire_of(screening)
+    answers = screening.answer_map()
+    if not screens.is_done(q, answers):
+        return redirect(url_for(".resume", uuid=uuid))
+    shown = screens.record_screen(q, answers)
+    form = ScreenForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        if shown is not None and request.form.get("action") != "skip":
+            errors = save_answers(screening, q, None, shown.questions, required=False)
+        if not errors:
+            operations.finish(screening)
+            db.session.commit()
+            return redirect(url_for(".result", uuid=uuid))
+        db.session.commit()
+    if shown is None:
+        return redirect(url_for(".resume", uuid=uuid))
+    return render_screen(screening, q, shown, form, errors)
+
+
+def save_answers(screening, q, key: str | None, shown, *, required: bool) -> dict[str, str]:
+    """Record the posted answers of the questions of this screen (group ``key``, or the
+    questions ``shown`` on the record screen), in questionnaire order; returns the errors
+    by code. An answer to a question no longer asked (another answer on the screen changed
+    that) is dropped; a shown question left blank is an error when ``required``."""
+    shown_codes = {question.code for question in shown}
+    codes = set(shown_codes)
+    if key is not None:
+        codes |= {question.code for question in q.questions if screens.group_of(question) == key}
+    errors: dict[str, str] = {}
+    for item in q.questions:
+        if item.code not in codes or item.code == "consent":
+            continue
+        answers = questionnaires.effective_answers(q, screening.answer_map())
+        if not questionnaires.is_asked(q, item, answers):
+            continue
+        raw = presenters.posted_answer(item, request.form)
+        if raw is None:
+            if required and item.code in shown_codes and item.code not in answers:
+                errors[item.code] = presenters.missing_answer()
+            continue
+        try:
+            operations.record_answer(screening, item.code, raw, channel="web")
+        except operations.ScreeningError:
+            errors[item.code] = presenters.answer_error(item)
+    return errors
+
+
+def render_screen(screening, q, shown, form, errors):
+    answers = screening.answer_map()
+    key = shown.key
+    present = [group for group in screens.groups(q)
+               if group != screens.group_of(q.question("consent")) and screens.screen(q, answers, group).questions]
+    position = present.index(key) + 1 if key in present else len(present) + 1
+    total = len(present) + (1 if key == screens.RECORD else 0)
+    previous = screens.previous_screen(q, answers, key)
     return render_template(
         "screening/question.html",
-        screening=screening, question=item, form=form, error=error,
-        current=answers.get(code), position=asked.index(code) + 1, total=len(asked),
-        previous=previous,
-        view=presenters.QuestionView(q, item),
-    ), (422 if error else 200)
+        screening=screening, screen=shown, form=form, errors=errors, answers=answers,
+        title=presenters.screen_title(key), position=position, total=max(total, position),
+        previous=previous, views=[presenters.QuestionView(q, item) for item in shown.questions],
+    ), (422 if errors else 200)
 
 
 @bp.route("/<uuid>/discard", methods=["GET", "POST"])

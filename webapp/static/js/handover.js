@@ -10,180 +10,6 @@
 (function () {
   "use strict";
 
-  // --- the skip rule (questionnaires.engine.can_change) ------------------------------------
-  // The person is asked what the phone channels ask: only the questions whose answer can
-  // still change the tier or a flag, the opening, urgent and profile questions always.
-  // tests/browser/test_handover_skip_parity.py runs this section against the Python engine.
-  // ``rules``: screen.js's effective(), isAsked() and isMinor() for the same questionnaire.
-
-  function makeSkipRule(Q, rules) {
-    const S = Q.scoring;
-    const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);
-    const UNSURE = ["unknown", "refused"];
-    const EMPTY = [false, false, 0, 0, 0, 0, false, false, false, false, false, false];
-    // A tally: [act, act_hyp, means, means_hyp, purpose, purpose_hyp, red_flag,
-    //           child_context, involuntary, involuntary_hyp, penalty, penalty_hyp]
-    const byRole = (role) => Q.questions.find((q) => q.role === role) || null;
-    const weight = (strength) => (strength && S.strengths[strength]) || 0;
-    const fl = S.forced_labour;
-
-    function effectOf(q, minor) {
-      if (q.type !== "indicator" || (q.minor_only && !minor)) return null;
-      const points = { act: 0, means: 0, purpose: 0 };
-      const strength = minor && q.strength_minor ? q.strength_minor : q.strength;
-      if (q.element === "means" || q.element === "purpose") points[q.element] += weight(strength);
-      const also = q.also || {};
-      if (also.element === "means" || also.element === "purpose") points[also.element] += weight(also.strength);
-      const e = {
-        act: q.element === "act" || also.element === "act",
-        means: points.means,
-        purpose: points.purpose,
-        red_flag: S.red_flags.indexOf(q.code) >= 0,
-        child_context: q.element === "child_context",
-        involuntary: !!fl && fl.involuntariness.indexOf(q.code) >= 0,
-        penalty: !!fl && fl.penalty.indexOf(q.code) >= 0,
-      };
-      const empty = !e.act && !e.means && !e.purpose && !e.red_flag && !e.child_context && !e.involuntary && !e.penalty;
-      return empty ? null : e;
-    }
-
-    const effectKey = (e) => [e.act, e.means, e.purpose, e.red_flag, e.child_context, e.involuntary, e.penalty].join();
-
-    function add(t, e, answer, cap) {
-      if (answer !== "yes" && UNSURE.indexOf(answer) < 0) return t;
-      const sure = answer === "yes";
-      const plus = (p, x) => Math.min(p + x, cap);
-      return [
-        t[0] || (sure && e.act), t[1] || e.act,
-        sure ? plus(t[2], e.means) : t[2], plus(t[3], e.means),
-        sure ? plus(t[4], e.purpose) : t[4], plus(t[5], e.purpose),
-        t[6] || (sure && e.red_flag), t[7] || (sure && e.child_context),
-        t[8] || (sure && e.involuntary), t[9] || e.involuntary,
-        t[10] || (sure && e.penalty), t[11] || e.penalty,
-      ];
-    }
-
-    // The tier, and whether rule 3f holds (for the "incomplete" flag).
-    function decide(t0, minor, working) {
-      const met = S.met;
-      const partial = S.partial;
-      const t = t0.slice();
-      if (working && t[8] && t[10]) t[4] = Math.max(t[4], met);
-      if (working && t[9] && t[11]) t[5] = Math.max(t[5], met);
-      const act = t[0], actH = t[1], means = t[2], meansH = t[3], purpose = t[4], purposeH = t[5];
-      if (act && purpose >= met && (means >= met || minor)) return ["likely_victim", false];
-      const r3f = actH && purposeH >= met && (meansH >= met || minor);
-      const possible = (act && means >= met) || (means >= met && purpose >= met) ||
-        (act && means >= partial && purpose >= partial) || t[6] || (minor && (act || purpose >= partial || t[7])) || r3f;
-      if (possible) return ["possible_victim", r3f];
-      if (!minor && purpose >= partial) return ["exploited_migrant", false];
-      return ["not_indicated", false];
-    }
-
-    function outcome(t, minor, working) {
-      const d = decide(t, minor, working);
-      return d[0] + "|" + !!(working && t[8] && t[10]) + "|" + !!(d[0] === "possible_victim" && d[1]);
-    }
-
-    function reachable(base, cap, others) {
-      const states = new Map([[base.join(), base]]);
-      others.forEach(([effect, count]) => {
-        let frontier = Array.from(states.values());
-        for (let i = 0; i < count; i++) {
-          const fresh = new Map();
-          frontier.forEach((state) => ["yes", "unknown"].forEach((answer) => {
-            const after = add(state, effect, answer, cap);
-            const key = after.join();
-            if (!states.has(key) && !fresh.has(key)) fresh.set(key, after);
-          }));
-          if (!fresh.size) break;
-          fresh.forEach((value, key) => states.set(key, value));
-          frontier = Array.from(fresh.values());
-        }
-      });
-      return Array.from(states.values());
-    }
-
-    function matters(base, minor, working, cap, effect, others) {
-      return reachable(base, cap, others).some((state) => {
-        const before = outcome(state, minor, working);
-        return ["yes", "unknown"].some((answer) => outcome(add(state, effect, answer, cap), minor, working) !== before);
-      });
-    }
-
-    function worked(kept) {
-      return !!fl && kept[fl.work] != null && fl.no_work.indexOf(String(kept[fl.work])) < 0;
-    }
-
-    function tallyChangers(kept, open, minor) {
-      const working = worked(kept);
-      const cap = S.met;
-      let base = EMPTY;
-      Q.questions.forEach((q) => {
-        const e = effectOf(q, minor);
-        if (e && has(kept, q.code)) base = add(base, e, kept[q.code], cap);
-      });
-      if (decide(base, minor, working)[0] === "likely_victim" && (!fl || !working || (base[8] && base[10]))) return [];
-      const groups = new Map(); // effect key -> {effect, codes}
-      open.forEach((q) => {
-        const e = effectOf(q, minor);
-        if (!e) return;
-        const key = effectKey(e);
-        if (!groups.has(key)) groups.set(key, { effect: e, codes: [] });
-        groups.get(key).codes.push(q.code);
-      });
-      const mattering = [];
-      groups.forEach((group, key) => {
-        const others = [];
-        groups.forEach((other, otherKey) => {
-          const n = other.codes.length - (otherKey === key ? 1 : 0);
-          if (n > 0) others.push([other.effect, Math.min(n, 8)]);
-        });
-        if (matters(base, minor, working, cap, group.effect, others)) mattering.push(...group.codes);
-      });
-      return mattering;
-    }
-
-    function flagChangers(kept, open) {
-      const raised = Q.questions.filter((q) => q.flag && kept[q.code] === "yes").map((q) => q.flag);
-      const nationality = byRole("nationality");
-      const country = byRole("exploitation_country");
-      const out = [];
-      open.forEach((q) => {
-        if (q.flag && raised.indexOf(q.flag) < 0) out.push(q.code);
-        else if (nationality && q.code === nationality.code) out.push(q.code);
-        else if (country && nationality && q.code === country.code) {
-          const known = kept[nationality.code];
-          const nationalityOpen = open.some((other) => other.code === nationality.code);
-          if (nationalityOpen || (known != null && known !== "unknown")) out.push(q.code);
-        }
-      });
-      return out;
-    }
-
-    function canChange(a) {
-      const kept = rules.effective(a);
-      const open = Q.questions.filter((q) => !has(kept, q.code) && rules.isAsked(q, kept));
-      const workOpen = !!fl && open.some((q) => q.code === fl.work);
-      const minorityKnown = typeof kept.age === "number" || (kept.age === "unknown" && has(kept, "age_maybe_minor"));
-      if (kept.consent !== "yes" || !minorityKnown || workOpen) return new Set(open.map((q) => q.code));
-      const minor = rules.isMinor(kept);
-      return new Set(tallyChangers(kept, open, minor).concat(flagChangers(kept, open)));
-    }
-
-    // The next question for the person, or null when none can change the tier or a flag.
-    function next(a) {
-      const kept = rules.effective(a);
-      const needed = canChange(kept);
-      return Q.questions.find((q) => !has(kept, q.code) && rules.isAsked(q, kept) &&
-        (S.always_asked.indexOf(q.section) >= 0 || needed.has(q.code))) || null;
-    }
-
-    return { canChange: canChange, next: next };
-  }
-
-  // --- end of the skip rule ---------------------------------------------------------------------
-
   const SYMBOLS = { yes: "✓", no: "✗", unknown: "?", refused: "→" };
   const SPEAKER = '<svg class="speaker" viewBox="0 0 24 24" width="32" height="32" aria-hidden="true" focusable="false"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 7.97v8.05A4.5 4.5 0 0 0 16.5 12zM14 3.23v2.06a7 7 0 0 1 0 13.42v2.06a9 9 0 0 0 0-17.54z"/></svg>';
   const HOLD_MS = 2000;
@@ -381,12 +207,9 @@
     app.settle(form);
   }
 
-  let cached = null;
-
+  // The phone channels' skip rule (engine.can_change), as screen.js runs it for the form.
   function skipRule(app) {
-    const Q = app.questionnaire();
-    if (!cached || cached.Q !== Q) cached = { Q: Q, rule: makeSkipRule(Q, app) };
-    return cached.rule;
+    return { canChange: app.canChange, next: app.nextNeeded };
   }
 
   // Countries named in the person's language by the browser's own data where it has them;
@@ -439,7 +262,6 @@
           draft.current = null;
           if (!skipRule(app).next(app.values())) {
             // Done by the skip rule: the screener sees the result (the server checks the rule).
-            draft.skip_unneeded = true;
             app.save();
             return app.finish();
           }
@@ -453,5 +275,5 @@
     return h("p", { class: "give-back" }, button);
   }
 
-  window.screeningHandover = { consent: consent, ask: ask, makeSkipRule: makeSkipRule };
+  window.screeningHandover = { consent: consent, ask: ask };
 })();
