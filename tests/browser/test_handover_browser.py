@@ -43,13 +43,18 @@ def answer_on_screen(page, code):
 
 
 def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browser, server, live_app, monkeypatch, artifacts):
+    from tests.test_recordings import sine_wav
+    from webapp.auth.models import User
     from webapp.extensions import db
-    from webapp.screening import audio
+    from webapp.recordings import operations as recordings
     from webapp.screening.models import Screening
 
-    # One recording exists (h16b makes them): only that text gets a listen button.
-    monkeypatch.setattr(audio, "audio_url", lambda lang, key: "/static/icons/icon.svg"
-                        if (lang, key) == ("vi", "question:U1") else None)
+    # One recording exists, made on the administrators' page (a generated tone, never a
+    # voice): only that text gets a listen button, and it plays from the cache offline.
+    with live_app.app_context():
+        someone = db.session.scalar(select(User))
+        recordings.save("vi", "q.U1", sine_wav(1.0), someone)
+        db.session.commit()
     # The service the person can call later, told them in their own language.
     monkeypatch.setitem(live_app.config, "APP_CONFIG", dataclasses.replace(
         live_app.config["APP_CONFIG"], contact_name="MoSVY", contact_phone="1288"))
@@ -59,10 +64,16 @@ def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browse
     log_in(page, server)
     open_app(page, server)
     wait_cached(page, ["/screenings/app", "/api/questionnaire", "/api/questionnaire/languages"])
-    context.set_offline(True)
-    page.reload()  # the form from the service worker's cache, with no signal
+    # The one visit online: a Vietnamese screening begun, so the phone keeps that language's
+    # recordings (sw.js's audio cache).
     page.wait_for_selector("#app[data-step=context]")
     page.click("#context-form button[type=submit]")
+    page.wait_for_selector("#app[data-step=consent]")
+    page.select_option("#person_language", "vi")
+    page.wait_for_function("() => caches.open('audio-v1').then((c) => c.keys())"
+                           ".then((keys) => keys.some((r) => r.url.indexOf('/audio/vi/q.U1') >= 0))")
+    context.set_offline(True)
+    page.reload()  # the form from the service worker's cache, with no signal
     page.wait_for_selector("#app[data-step=consent]")
 
     # The screener chooses Vietnamese: the consent in Vietnamese, a draft, with Khmer beside.
@@ -94,7 +105,14 @@ def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browse
         assert page.evaluate(WIDTH) <= 360, code
         if code == "U1":
             page.screenshot(path=str(artifacts / "handover-vi-360.png"))
-            assert page.locator("#app .listen-button").is_visible()
+            listen = page.locator("#app .listen-button")
+            assert listen.is_visible() and "/audio/vi/q.U1" in listen.get_attribute("data-audio")
+            # Offline, the recording plays from the service worker's cache: its length is known.
+            played = page.evaluate("""(url) => new Promise((done) => {
+                const a = new Audio(url); a.muted = true;
+                a.onloadedmetadata = () => done(a.duration); a.onerror = () => done(-1); a.load(); })""",
+                                   listen.get_attribute("data-audio"))
+            assert played > 0.5, played
             assert "✓" in text and "✗" in text and "Có" in text and "Không biết" in text
         else:
             assert page.locator("#app .listen-button").count() == 0

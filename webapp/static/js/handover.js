@@ -115,6 +115,7 @@
     }, (Q.languages ? Q.languages[key].name : key) + (isDraft(app, key) ? " (" + T.draft + ")" : "")));
     const picker = h("select", { id: "person_language", name: "person_language", onchange: (event) => {
       draft.person_language = event.target.value;
+      keepRecordings(draft.person_language);
       app.save();
       app.render();
     } }, ...choices);
@@ -149,12 +150,32 @@
   }
 
   // Ask the service worker (sw.js) to keep every recording of the person's language, so the
-  // listen buttons still play when the signal drops later in the screening. Only the
-  // language in use: all of them would be about 2 MB each on the screener's phone.
-  function keepRecordings(code) {
-    const sw = navigator.serviceWorker && navigator.serviceWorker.controller;
-    if (sw && navigator.onLine !== false) sw.postMessage({ type: "cache-audio", lang: code });
+  // listen buttons still play when the signal drops. Only the languages this phone has used
+  // (remembered here; all of them would be about 2 MB each), refreshed at each online start
+  // so a replaced recording reaches the cache before the next screening without signal.
+  const USED = "scr:person-languages"; // "scr:": cleared at log-out like the drafts (enhance.js)
+
+  function usedLanguages() {
+    try { return JSON.parse(localStorage.getItem(USED)) || []; } catch (e) { return []; }
   }
+
+  function keepRecordings(code) {
+    const used = usedLanguages();
+    if (used.indexOf(code) < 0) {
+      used.push(code);
+      try { localStorage.setItem(USED, JSON.stringify(used)); } catch (e) { /* storage full: asked once anyway */ }
+    }
+    askWorker(code);
+  }
+
+  function askWorker(code) {
+    if (!("serviceWorker" in navigator) || navigator.onLine === false) return;
+    navigator.serviceWorker.ready.then((registration) => {
+      if (registration.active) registration.active.postMessage({ type: "cache-audio", lang: code });
+    }).catch(() => {});
+  }
+
+  usedLanguages().forEach(askWorker);
 
   // --- one question, for the person -------------------------------------------------------------
 
