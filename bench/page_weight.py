@@ -264,8 +264,21 @@ def js_path(server) -> tuple[list[Fetch], list[tuple[str, list[Fetch]]], int]:
     screens.append(("open the in-browser form", phone.since(mark)))
     import questionnaires
 
-    kept = questionnaires.effective_answers(questionnaires.load(), vignette_answers())
-    questions = len(kept) - 1 + 2  # the questions, the context screen and the consent screen
+    from questionnaires import screens as plan
+
+    q = questionnaires.load()
+    full = vignette_answers()
+    # The screens the form shows for this person (questionnaires.screens, the skip rule), with
+    # the context screen and the consent screen; the answers sent are what those screens asked
+    # (a question the example leaves open keyed "no", or "unknown" for the profile).
+    asked: dict = {"consent": full["consent"]}
+    questions = 2
+    while (shown := plan.next_screen(q, asked)) is not None and questions < 60:
+        questions += 1
+        for code in shown.codes:
+            raw = full.get(code, "no" if q.question(code).type == "indicator" else "unknown")
+            asked[code] = questionnaires.validate_answer(q, code, raw)
+    kept = questionnaires.effective_answers(q, asked)
 
     now = datetime.now(timezone.utc).isoformat()
     body = {
