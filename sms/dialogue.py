@@ -208,7 +208,7 @@ def open_known_session(raw_phone: str | None, channel: str, *, training: bool = 
     caller = Caller(user, phone_hash, e164, training)
     session = _claimed(session, caller)
     screening = None
-    if session.screening_id is not None:
+    if previous_reply is None and session.screening_id is not None:  # a retry needs none
         screening = db.session.scalars(
             select(Screening)
             .where(Screening.id == session.screening_id)
