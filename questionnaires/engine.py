@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 import threading
 
 from dataclasses import dataclass, field
@@ -610,7 +611,7 @@ def _tally_changers(q: Questionnaire, kept: Mapping[str, Any], open_questions: l
     packing = _packing(cap)
     verdicts = packing.verdicts(minor, working, q.scoring.met, q.scoring.partial)
     ordered = [(effect, count, packing.steps(effect)) for effect, count in sorted(groups.items(), key=lambda item: repr(item[0]))]
-    mattering = _mattering(packing.pack(_masked_tally(base, relevant)), ordered, verdicts)
+    mattering = _mattering(packing, packing.pack(_masked_tally(base, relevant)), ordered, verdicts)
     return {code for code, effect in effects.items() if effect in mattering}
 
 
@@ -661,6 +662,7 @@ class _Packing:
         self.cap = cap
         self.width = max(1, cap.bit_length())
         self.mask = (1 << self.width) - 1
+        self.flag_mask = (1 << len(_FLAGS)) - 1
         self.shift = {name: len(_FLAGS) + i * self.width for i, name in enumerate(_POINTS)}
         self._steps: dict[Effect, Any] = {}
         self._verdicts: dict[tuple, Any] = {}
@@ -677,6 +679,16 @@ class _Packing:
         for name, shift in self.shift.items():
             values[name] = state >> shift & self.mask
         return Tally(**values)
+
+    def combine(self, state: int, other: int) -> int:
+        """The tally of both sets of answers (each taken from nothing, or ``state`` from
+        any tally): yes/no fields joined, points added up to the cap."""
+        joined = (state | other) & self.flag_mask
+        cap, mask = self.cap, self.mask
+        for at in self.shift.values():
+            value = (state >> at & mask) + (other >> at & mask)
+            joined |= (value if value < cap else cap) << at
+        return joined
 
     def steps(self, effect: Effect):
         """``state -> (after a yes, after an unsure answer)`` for ``effect``, remembered."""
@@ -749,7 +761,7 @@ def _packing(cap: int) -> _Packing:
     return packing
 
 
-def _mattering(base: int, groups: list, verdict) -> set[Effect]:
+def _mattering(packing: _Packing, base: int, groups: list, verdict) -> set[Effect]:
     """The effects (``groups``: effect, how many open questions have it, its steps) one more
     answer of which can change the verdict from some tally the other open questions can
     lead to from ``base``. Each group needs the tallies reachable without one of its
@@ -792,5 +804,63 @@ def _mattering(base: int, groups: list, verdict) -> set[Effect]:
             right = close(right, step, count)
         search(right, middle, high)
 
-    search(frozenset((base,)), 0, len(groups))
+    found.update(_witnessed(packing, base, groups, verdict))
+    if len(found) == len(groups):
+        return found
+    # The rest need the proof that no tally lets them matter: every tally reachable with
+    # all the groups already found (in full), then the halving search over the others.
+    states = frozenset((base,))
+    for effect, count, step in groups:
+        if effect in found:
+            states = close(states, step, count)
+    groups = [group for group in groups if group[0] not in found]
+    search(states, 0, len(groups))
+    return found
+
+
+_WITNESS_TRIALS = 12
+_NO, _YES, _UNSURE = 0, 1, 2
+
+
+def _witnessed(packing: _Packing, base: int, groups: list, verdict) -> set[Effect]:
+    """Effects shown to matter by a witness: one tally the other open questions lead to
+    (answered no, yes or unsure all alike, then at random) where one more answer of the
+    effect changes the verdict. Cheap (a few combinations of answers, no sets): most
+    effects of a screening under way matter, and each needs only one witness; those not
+    witnessed here go to the exhaustive search."""
+    combine = packing.combine
+    rng = random.Random(len(groups))
+    found: set[Effect] = set()
+    for trial in range(_WITNESS_TRIALS):
+        # Each group's answers (how many questions answered yes or unsure; the rest no),
+        # taken together from nothing: one question of the group is the one varied.
+        deltas, rests = [], []
+        for effect, count, step in groups:
+            if trial < 3:
+                picks = [trial] * count
+            else:
+                picks = [rng.choice((_NO, _NO, _YES, _UNSURE)) for _ in range(count)]
+            delta = 0
+            rest = 0
+            for i, pick in enumerate(picks):
+                if pick != _NO:
+                    delta = step(delta)[pick - 1]
+                    if i:
+                        rest = step(rest)[pick - 1]
+            deltas.append(delta)
+            rests.append(rest)
+        suffix = [0] * (len(groups) + 1)
+        for i in range(len(groups) - 1, -1, -1):
+            suffix[i] = combine(deltas[i], suffix[i + 1])
+        prefix = base
+        for i, (effect, count, step) in enumerate(groups):
+            if effect not in found:
+                state = combine(combine(prefix, suffix[i + 1]), rests[i])
+                before = verdict(state)
+                yes, unsure = step(state)
+                if verdict(yes) != before or verdict(unsure) != before:
+                    found.add(effect)
+            prefix = combine(prefix, deltas[i])
+        if len(found) == len(groups):
+            break
     return found

@@ -63,3 +63,33 @@ def test_remembered_verdict_is_the_computed_one():
     first = Q.can_change(V2, answers)
     assert first == engine._can_change(V2, kept)
     assert Q.can_change(V2, dict(answers)) == first
+
+
+def test_witnesses_find_what_the_exhaustive_search_finds(monkeypatch):
+    """Effects shown to matter by a witness tally, the rest by the exhaustive search: the
+    same sets as the exhaustive search alone, on the states of random dialogues."""
+    import random
+
+    rng = random.Random(13)
+    states = []
+    for _ in range(6):
+        full = {"consent": "yes", "U1": "no", "U2": rng.choice(["no", "yes"]), "U3": "no", "sex": "female",
+                "age": rng.choice(["unknown", 15, 17, 18, 30]), "age_maybe_minor": rng.choice(["yes", "no"]),
+                "home_province": "BMC", "nationality": rng.choice(["KH", "TH"]),
+                "exploitation_country": rng.choice(["KH", "TH"]), "sector": rng.choice(["fishing", "none"]),
+                "return_mode": "rescued"}
+        for question in V2.questions:
+            if question.is_indicator:
+                full.setdefault(question.code, rng.choice(["no", "no", "no", "yes", "unknown", "refused"]))
+        collected: dict = {}
+        while True:
+            states.append(dict(collected))
+            question = Q.next_question(V2, collected, skip_unneeded=True)
+            if question is None:
+                break
+            collected[question.code] = full[question.code]
+    with_witnesses = [engine._can_change(V2, Q.effective_answers(V2, state)) for state in states]
+    monkeypatch.setattr(engine, "_WITNESS_TRIALS", 0)
+    exhaustive = [engine._can_change(V2, Q.effective_answers(V2, state)) for state in states]
+    assert len(states) > 100
+    assert with_witnesses == exhaustive
