@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, null, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 
 import questionnaires
@@ -167,6 +167,32 @@ class Opened:
     previous_reply: str | None
 
 
+# Built once (building them was a good part of a message's cost); the values are bound.
+_MINE = (
+    SmsSession.channel == bindparam("the_channel"),
+    SmsSession.phone_hash == bindparam("the_phone_hash"),
+    SmsSession.training == bindparam("the_training"),
+)
+_TAKE_WRITE_LOCK = update(SmsSession).where(*_MINE).values(page=SmsSession.page)
+_KNOWN_SESSION = (
+    select(
+        SmsSession,
+        User,
+        select(InboundMessage.reply).where(InboundMessage.message_sid == bindparam("message_sid")).scalar_subquery(),
+    )
+    .join(User, (User.phone_hash == SmsSession.phone_hash) & User.active.is_(True))
+    .where(*_MINE)
+    .with_for_update(of=SmsSession)
+    .execution_options(populate_existing=True)
+)
+_SCREENING_WITH_ANSWERS = (
+    select(Screening)
+    .where(Screening.id == bindparam("screening_id"))
+    .options(joinedload(Screening.answers))
+    .execution_options(populate_existing=True)
+)
+
+
 def open_known_session(raw_phone: str | None, channel: str, *, training: bool = False,
                        message_sid: str | None = None) -> Opened | None:
     """The session of a phone that has one, in one statement with its owner and the
@@ -185,23 +211,12 @@ def open_known_session(raw_phone: str | None, channel: str, *, training: bool = 
     except phones.PhoneError:
         return None
     phone_hash = phones.phone_hash(e164)
-    mine = (SmsSession.channel == channel, SmsSession.phone_hash == phone_hash, SmsSession.training.is_(training))
+    keys = {"the_channel": channel, "the_phone_hash": phone_hash, "the_training": training}
     if db.session.get_bind().dialect.name != "postgresql":
         # No row locks (SQLite): a write first takes the database write lock, which then
         # serialises the messages as the row lock does on PostgreSQL.
-        db.session.execute(update(SmsSession).where(*mine).values(page=SmsSession.page))
-    previous = (
-        select(InboundMessage.reply).where(InboundMessage.message_sid == message_sid).scalar_subquery()
-        if message_sid
-        else null()
-    )
-    row = db.session.execute(
-        select(SmsSession, User, previous)
-        .join(User, (User.phone_hash == SmsSession.phone_hash) & User.active.is_(True))
-        .where(*mine)
-        .with_for_update(of=SmsSession)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+        db.session.execute(_TAKE_WRITE_LOCK, keys)
+    row = db.session.execute(_KNOWN_SESSION, dict(keys, message_sid=message_sid)).one_or_none()
     if row is None:
         return None
     session, user, previous_reply = row
@@ -209,12 +224,7 @@ def open_known_session(raw_phone: str | None, channel: str, *, training: bool = 
     session = _claimed(session, caller)
     screening = None
     if previous_reply is None and session.screening_id is not None:  # a retry needs none
-        screening = db.session.scalars(
-            select(Screening)
-            .where(Screening.id == session.screening_id)
-            .options(joinedload(Screening.answers))
-            .execution_options(populate_existing=True)
-        ).unique().one_or_none()
+        screening = db.session.scalars(_SCREENING_WITH_ANSWERS, {"screening_id": session.screening_id}).unique().one_or_none()
     return Opened(session, caller, screening, previous_reply)
 
 
