@@ -145,8 +145,11 @@ def twilio_inbound():
         db.session.commit()
     except IntegrityError:
         # The same MessageSid committed by a racing retry: answer as it was answered.
+        # Any other conflict is an error (500: Twilio sends the message again).
         db.session.rollback()
-        texts = channels.stored_reply(sid) or []
+        texts = channels.stored_reply(sid)
+        if texts is None:
+            raise
     return twiml(texts)
 
 
