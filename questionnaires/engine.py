@@ -513,7 +513,7 @@ class _Same:
         return isinstance(other, _Same) and other.q is self.q
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _remembered_can_change(q: _Same, kept: frozenset) -> frozenset[str]:
     # The same answers come back often (a retried message, the dialogue asking what is
     # next and then rendering it, many screenings alike): the verdict is kept per process.
@@ -725,6 +725,8 @@ class _Packing:
         def step(state: int) -> tuple[int, int]:
             after = table.get(state)
             if after is None:
+                if len(table) >= _TABLE_LIMIT:
+                    table.clear()  # bounded memory in a long-lived process
                 after = table[state] = (add(state, yes_bits, yes_points), add(state, hyp, hyp_points))
             return after
 
@@ -741,6 +743,8 @@ class _Packing:
             def verdict(state: int) -> tuple[str, bool, bool]:
                 found = table.get(state)
                 if found is None:
+                    if len(table) >= _TABLE_LIMIT:
+                        table.clear()
                     tally = unpack(state)
                     tier, rules = _decide(tally, minor, working, met, partial)
                     found = table[state] = (tier, forced_labour(tally, working), tier == "possible_victim" and "3f" in rules)
@@ -752,6 +756,8 @@ class _Packing:
 
 
 _PACKINGS: dict[int, _Packing] = {}
+# Entries per table of steps or verdicts (a few MB each at most); past it a table starts over.
+_TABLE_LIMIT = 50_000
 
 
 def _packing(cap: int) -> _Packing:
