@@ -19,6 +19,14 @@ keepalive = 5
 max_requests = 2000  # recycle workers now and then
 max_requests_jitter = 200
 preload_app = False  # each worker opens its own database pool
+
+
+def post_worker_init(worker):
+    """Each worker reads the questionnaires and the phone texts and fills the skip rule's
+    tables before its first request, so no message pays for them (sms/warm.py)."""
+    from sms.warm import warm_up
+
+    warm_up()
 # Access log: path without the query string (the USSD token travels there), no client IP,
 # no user agent, no referrer.
 accesslog = "-"

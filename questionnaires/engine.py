@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
+import threading
 
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -499,6 +501,36 @@ def can_change(q: Questionnaire, answers: Mapping[str, Any]) -> frozenset[str]:
     known, every open question is listed (they change everything).
     """
     kept = effective_answers(q, answers)
+    try:
+        key = frozenset(kept.items())
+    except TypeError:  # an unhashable value (not canonical): nothing to remember it by
+        return _can_change(q, kept)
+    return _remembered_can_change(_Same(q), key)
+
+
+class _Same:
+    """A questionnaire as a cache key: by identity (its fields are not all hashable)."""
+
+    __slots__ = ("q",)
+
+    def __init__(self, q: Questionnaire):
+        self.q = q
+
+    def __hash__(self) -> int:
+        return id(self.q)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.q is self.q
+
+
+@lru_cache(maxsize=2048)
+def _remembered_can_change(q: _Same, kept: frozenset) -> frozenset[str]:
+    # The same answers come back often (a retried message, the dialogue asking what is
+    # next and then rendering it, many screenings alike): the verdict is kept per process.
+    return _can_change(q.q, dict(kept))
+
+
+def _can_change(q: Questionnaire, kept: Mapping[str, Any]) -> frozenset[str]:
     open_questions = [question for question in q.questions if question.code not in kept and is_asked(q, question, kept)]
     rule = q.scoring.forced_labour
     work_open = rule is not None and any(question.code == rule.work for question in open_questions)
@@ -571,68 +603,280 @@ def _tally_changers(q: Questionnaire, kept: Mapping[str, Any], open_questions: l
     if decide(q, base, minor, working)[0] == "likely_victim" and (rule is None or not working or forced_labour(base, working)):
         # The top tier (so never `incomplete`), and forced labour settled: answers only add.
         return set()
+    # Only what the verdict reads for this person counts (see _RELEVANT): an effect that
+    # touches nothing else cannot change it, and effects equal on the rest are one group.
+    relevant = _relevant(minor, working)
     effects = {}
     for question in open_questions:
         effect = effect_of(q, question, minor)
         if effect is not None:
-            effects[question.code] = effect
+            effect = _masked(effect, relevant)
+            if effect != Effect():
+                effects[question.code] = effect
     groups: dict[Effect, int] = {}
     for effect in effects.values():
         groups[effect] = groups.get(effect, 0) + 1
-    mattering = set()
-    for effect in set(effects.values()):
-        others = dict(groups)
-        others[effect] -= 1
-        if _matters(q, base, minor, working, cap, effect, _freeze(others)):
-            mattering.update(code for code, e in effects.items() if e == effect)
-    return mattering
+    if not groups:
+        return set()
+    packing = _packing(cap)
+    verdicts = packing.verdicts(minor, working, q.scoring.met, q.scoring.partial)
+    ordered = [(effect, count, packing.steps(effect)) for effect, count in sorted(groups.items(), key=lambda item: repr(item[0]))]
+    mattering = _mattering(packing, packing.pack(_masked_tally(base, relevant)), ordered, verdicts)
+    return {code for code, effect in effects.items() if effect in mattering}
 
 
-def _freeze(groups: dict[Effect, int]) -> tuple[tuple[Effect, int], ...]:
-    # Beyond 2 * cap answers of the same kind nothing more can be reached (points cap).
-    return tuple(sorted(((e, min(n, 8)) for e, n in groups.items() if n > 0), key=repr))
+# The Tally fields the verdict (tier, forced_labour, incomplete) reads, by (minor, working).
+# A minor's means never matter (rule 2 and 3f hold without them, and 3a, 3b and 3c imply
+# 3e); child context counts only for a minor (3e); the forced-labour indicators only for
+# someone who worked. Each field grows on its own (Tally.add), so leaving out a field the
+# verdict does not read changes no verdict of any reachable tally.
+# tests/test_skip_rule.py checks this against _decide on every tally.
+_ALWAYS = frozenset({"act", "act_hyp", "red_flag", "purpose", "purpose_hyp"})
+_MEANS = frozenset({"means", "means_hyp"})
+_FORCED = frozenset({"involuntary", "involuntary_hyp", "penalty", "penalty_hyp"})
 
 
-def _outcome(q: Questionnaire, state: Tally, minor: bool, working: bool) -> tuple[str, bool, bool]:
-    """What a channel must reach like the engine and a tally decides: the tier, and the
-    ``forced_labour`` and ``incomplete`` flags."""
-    return _tally_outcome(state, minor, working, q.scoring.met, q.scoring.partial)
+def _relevant(minor: bool, working: bool) -> frozenset[str]:
+    names = _ALWAYS | ({"child_context"} if minor else _MEANS)
+    return names | _FORCED if working else names
 
 
-@lru_cache(maxsize=65536)
-def _tally_outcome(state: Tally, minor: bool, working: bool, met: int, partial: int) -> tuple[str, bool, bool]:
-    # The same tallies are judged over and over, message after message: keep the verdicts.
-    tier, rules = _decide(state, minor, working, met, partial)
-    return tier, forced_labour(state, working), tier == "possible_victim" and "3f" in rules
+def _masked(effect: Effect, relevant: frozenset[str]) -> Effect:
+    return Effect(
+        act=effect.act,
+        means=effect.means if "means" in relevant else 0,
+        purpose=effect.purpose,
+        red_flag=effect.red_flag,
+        child_context=effect.child_context and "child_context" in relevant,
+        involuntary=effect.involuntary and "involuntary" in relevant,
+        penalty=effect.penalty and "penalty" in relevant,
+    )
 
 
-def _matters(q: Questionnaire, base: Tally, minor: bool, working: bool, cap: int, effect: Effect, others) -> bool:
-    for state in _reachable(base, cap, others):
-        outcome = _outcome(q, state, minor, working)
-        for after in _successors(state, effect, cap):  # a yes, an unsure answer
-            if _outcome(q, after, minor, working) != outcome:
-                return True
-    return False
+def _masked_tally(tally: Tally, relevant: frozenset[str]) -> Tally:
+    return Tally(**{name: getattr(tally, name) if name in relevant else type(getattr(tally, name))()
+                    for name in _TALLY_FIELDS})
 
 
-@lru_cache(maxsize=4096)
-def _reachable(base: Tally, cap: int, others: tuple[tuple[Effect, int], ...]) -> frozenset[Tally]:
-    """Every tally the open questions in ``others`` can lead to from ``base``."""
-    states = frozenset((base,))
-    for effect, count in others:
+_TALLY_FIELDS = tuple(f.name for f in dataclasses.fields(Tally))
+_FLAGS = ("act", "act_hyp", "red_flag", "child_context", "involuntary", "involuntary_hyp", "penalty", "penalty_hyp")
+_POINTS = ("means", "means_hyp", "purpose", "purpose_hyp")
+
+
+class _Packing:
+    """Tallies as small ints for the search (hashing a dataclass is what cost): eight bits
+    for the yes/no fields, then each points field capped at ``cap``. The steps an effect
+    takes and the verdict of each tally are kept for the life of the process."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.width = max(1, cap.bit_length())
+        self.mask = (1 << self.width) - 1
+        self.flag_mask = (1 << len(_FLAGS)) - 1
+        self.shift = {name: len(_FLAGS) + i * self.width for i, name in enumerate(_POINTS)}
+        self._steps: dict[Effect, Any] = {}
+        self._verdicts: dict[tuple, Any] = {}
+        self._lock = threading.Lock()
+
+    def pack(self, tally: Tally) -> int:
+        state = sum(1 << i for i, name in enumerate(_FLAGS) if getattr(tally, name))
+        for name, shift in self.shift.items():
+            state |= min(getattr(tally, name), self.cap) << shift
+        return state
+
+    def unpack(self, state: int) -> Tally:
+        values: dict[str, Any] = {name: bool(state >> i & 1) for i, name in enumerate(_FLAGS)}
+        for name, shift in self.shift.items():
+            values[name] = state >> shift & self.mask
+        return Tally(**values)
+
+    def combine(self, state: int, other: int) -> int:
+        """The tally of both sets of answers (each taken from nothing, or ``state`` from
+        any tally): yes/no fields joined, points added up to the cap."""
+        joined = (state | other) & self.flag_mask
+        cap, mask = self.cap, self.mask
+        for at in self.shift.values():
+            value = (state >> at & mask) + (other >> at & mask)
+            joined |= (value if value < cap else cap) << at
+        return joined
+
+    def steps(self, effect: Effect):
+        """``state -> (after a yes, after an unsure answer)`` for ``effect``, remembered."""
+        step = self._steps.get(effect)
+        if step is None:
+            with self._lock:
+                step = self._steps.setdefault(effect, self._make_step(effect))
+        return step
+
+    def _make_step(self, effect: Effect):
+        sure = hyp = 0
+        for name, hyp_name in (("act", "act_hyp"), ("involuntary", "involuntary_hyp"), ("penalty", "penalty_hyp")):
+            if getattr(effect, name):
+                sure |= 1 << _FLAGS.index(name)
+                hyp |= 1 << _FLAGS.index(hyp_name)
+        for name in ("red_flag", "child_context"):
+            if getattr(effect, name):
+                sure |= 1 << _FLAGS.index(name)
+        shift, cap, mask = self.shift, self.cap, self.mask
+        yes_points = [(shift[name], points) for name, points in (("means", effect.means), ("means_hyp", effect.means),
+                      ("purpose", effect.purpose), ("purpose_hyp", effect.purpose)) if points]
+        hyp_points = [(shift[name], points) for name, points in (("means_hyp", effect.means), ("purpose_hyp", effect.purpose)) if points]
+        yes_bits = sure | hyp
+
+        def add(state: int, bits: int, points: list[tuple[int, int]]) -> int:
+            state |= bits
+            for at, extra in points:
+                value = state >> at & mask
+                state += (min(value + extra, cap) - value) << at
+            return state
+
+        table: dict[int, tuple[int, int]] = {}
+
+        def step(state: int) -> tuple[int, int]:
+            after = table.get(state)
+            if after is None:
+                if len(table) >= _TABLE_LIMIT:
+                    table.clear()  # bounded memory in a long-lived process
+                after = table[state] = (add(state, yes_bits, yes_points), add(state, hyp, hyp_points))
+            return after
+
+        return step
+
+    def verdicts(self, minor: bool, working: bool, met: int, partial: int):
+        """``state -> (tier, forced_labour, incomplete)``, remembered."""
+        key = (minor, working, met, partial)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            table: dict[int, tuple[str, bool, bool]] = {}
+            unpack = self.unpack
+
+            def verdict(state: int) -> tuple[str, bool, bool]:
+                found = table.get(state)
+                if found is None:
+                    if len(table) >= _TABLE_LIMIT:
+                        table.clear()
+                    tally = unpack(state)
+                    tier, rules = _decide(tally, minor, working, met, partial)
+                    found = table[state] = (tier, forced_labour(tally, working), tier == "possible_victim" and "3f" in rules)
+                return found
+
+            with self._lock:
+                verdict = self._verdicts.setdefault(key, verdict)
+        return verdict
+
+
+_PACKINGS: dict[int, _Packing] = {}
+# Entries per table of steps or verdicts (a few MB each at most); past it a table starts over.
+_TABLE_LIMIT = 50_000
+
+
+def _packing(cap: int) -> _Packing:
+    packing = _PACKINGS.get(cap)
+    if packing is None:
+        packing = _PACKINGS.setdefault(cap, _Packing(cap))
+    return packing
+
+
+def _mattering(packing: _Packing, base: int, groups: list, verdict) -> set[Effect]:
+    """The effects (``groups``: effect, how many open questions have it, its steps) one more
+    answer of which can change the verdict from some tally the other open questions can
+    lead to from ``base``. Each group needs the tallies reachable without one of its
+    questions; splitting the groups in halves and closing the set over the other half
+    first gets them all with O(n log n) closures instead of O(n^2)."""
+    found: set[Effect] = set()
+
+    def close(states: frozenset[int], step, count: int) -> frozenset[int]:
         # A "no" keeps every state, so a further answer of this kind leads somewhere new
         # only from the states the previous one added; once it adds none, neither can more.
         frontier = states
         for _ in range(count):
-            new = {after for state in frontier for after in _successors(state, effect, cap)} - states
+            new = set()
+            for state in frontier:
+                new.update(step(state))
+            new.difference_update(states)
             if not new:
                 break
             states = states | new
             frontier = new
-    return states
+        return states
+
+    def search(states: frozenset[int], low: int, high: int) -> None:
+        if high - low == 1:
+            effect, count, step = groups[low]
+            for state in close(states, step, count - 1):
+                before = verdict(state)
+                yes, unsure = step(state)
+                if verdict(yes) != before or verdict(unsure) != before:
+                    found.add(effect)
+                    return
+            return
+        middle = (low + high) // 2
+        left = states
+        for _, count, step in groups[middle:high]:
+            left = close(left, step, count)
+        search(left, low, middle)
+        right = states
+        for _, count, step in groups[low:middle]:
+            right = close(right, step, count)
+        search(right, middle, high)
+
+    found.update(_witnessed(packing, base, groups, verdict))
+    if len(found) == len(groups):
+        return found
+    # The rest need the proof that no tally lets them matter: every tally reachable with
+    # all the groups already found (in full), then the halving search over the others.
+    states = frozenset((base,))
+    for effect, count, step in groups:
+        if effect in found:
+            states = close(states, step, count)
+    groups = [group for group in groups if group[0] not in found]
+    search(states, 0, len(groups))
+    return found
 
 
-@lru_cache(maxsize=16384)
-def _successors(state: Tally, effect: Effect, cap: int) -> tuple[Tally, Tally]:
-    """The tallies after a ``yes`` and after an unsure answer (the same steps recur often)."""
-    return state.add(effect, "yes", cap), state.add(effect, "unknown", cap)
+_WITNESS_TRIALS = 12
+_NO, _YES, _UNSURE = 0, 1, 2
+
+
+def _witnessed(packing: _Packing, base: int, groups: list, verdict) -> set[Effect]:
+    """Effects shown to matter by a witness: one tally the other open questions lead to
+    (answered no, yes or unsure all alike, then at random) where one more answer of the
+    effect changes the verdict. Cheap (a few combinations of answers, no sets): most
+    effects of a screening under way matter, and each needs only one witness; those not
+    witnessed here go to the exhaustive search."""
+    combine = packing.combine
+    rng = random.Random(len(groups))
+    found: set[Effect] = set()
+    for trial in range(_WITNESS_TRIALS):
+        # Each group's answers (how many questions answered yes or unsure; the rest no),
+        # taken together from nothing: one question of the group is the one varied.
+        deltas, rests = [], []
+        for effect, count, step in groups:
+            if trial < 3:
+                picks = [trial] * count
+            else:
+                picks = [rng.choice((_NO, _NO, _YES, _UNSURE)) for _ in range(count)]
+            delta = 0
+            rest = 0
+            for i, pick in enumerate(picks):
+                if pick != _NO:
+                    delta = step(delta)[pick - 1]
+                    if i:
+                        rest = step(rest)[pick - 1]
+            deltas.append(delta)
+            rests.append(rest)
+        suffix = [0] * (len(groups) + 1)
+        for i in range(len(groups) - 1, -1, -1):
+            suffix[i] = combine(deltas[i], suffix[i + 1])
+        prefix = base
+        for i, (effect, count, step) in enumerate(groups):
+            if effect not in found:
+                state = combine(combine(prefix, suffix[i + 1]), rests[i])
+                before = verdict(state)
+                yes, unsure = step(state)
+                if verdict(yes) != before or verdict(unsure) != before:
+                    found.add(effect)
+            prefix = combine(prefix, deltas[i])
+        if len(found) == len(groups):
+            break
+    return found

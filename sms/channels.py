@@ -16,10 +16,11 @@ from webapp.core import phones
 from webapp.extensions import db
 from webapp.referrals import directory, operations
 from webapp.referrals.models import Service
+from webapp.screening.models import Screening
 
 from . import messages, render
-from .dialogue import ANSWER_REFERRALS, SCREEN, Caller, Dialogue, identify, open_session, phone_use
-from .models import InboundMessage
+from .dialogue import ANSWER_REFERRALS, SCREEN, Caller, Dialogue, identify, open_known_session, open_session, phone_use
+from .models import InboundMessage, SmsSession
 
 
 def neutral_reply() -> str:
@@ -57,10 +58,19 @@ def sms_reply(
 
     Screening roles get the dialogue; a service (its staff's phones or its registered
     number) may answer referrals; anyone else gets the neutral reply and nothing is stored.
-    A ``message_sid`` seen before gets the reply stored with it and changes nothing, even
-    when the retry races the original (the check is repeated under the session lock).
+    A ``message_sid`` seen before gets the reply stored with it and changes nothing: it is
+    looked up once, with the session lock; a retry racing the original past that look-up
+    fails on the unique MessageSid when stored (IntegrityError: the caller rolls back and
+    answers with :func:`stored_reply`).
     """
-    caller = identify(raw_phone, training=training)
+    opened = open_known_session(raw_phone, "sms", training=training, message_sid=message_sid)
+    if opened is not None and phone_use(opened.caller) == SCREEN:
+        # The usual message: one statement for the session, its owner and the MessageSid.
+        if opened.previous_reply is not None:
+            return json.loads(opened.previous_reply)
+        return _dialogue_reply(opened.session, opened.caller, body, message_sid=message_sid, now=now,
+                               screening=opened.screening)
+    caller = opened.caller if opened is not None else identify(raw_phone, training=training)
     use = phone_use(caller)
     if use == SCREEN:
         return caller_sms_reply(caller, body, message_sid=message_sid, now=now)
@@ -97,6 +107,21 @@ def caller_sms_reply(
     previous = stored_reply(message_sid)
     if previous is not None:
         return previous
+    return _dialogue_reply(session, caller, body, message_sid=message_sid, now=now, skip_unneeded=skip_unneeded)
+
+
+def _dialogue_reply(
+    session: SmsSession,
+    caller: Caller,
+    body: str | None,
+    *,
+    message_sid: str | None,
+    now: datetime | None,
+    skip_unneeded: bool = True,
+    screening: Screening | None = None,
+) -> list[str]:
+    """One message of the dialogue on a locked session (``screening``: the one it asks,
+    already loaded, kept referenced here so the message reads it from the identity map)."""
     dialogue = Dialogue(session, caller.user, now=now, skip_unneeded=skip_unneeded)
     turn = dialogue.receive(body)
     texts = [] if turn.silent else render.sms_texts(dialogue.q, turn.says, dialogue.language)

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import joinedload
 
 import questionnaires
 from questionnaires import replies
@@ -139,6 +140,10 @@ def open_session(caller: Caller, channel: str) -> SmsSession:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+    return _claimed(session, caller)
+
+
+def _claimed(session: SmsSession, caller: Caller) -> SmsSession:
     if session.user_id != caller.user.id:
         # The number moved to another staff member: nothing of the old dialogue carries over.
         _reset(session)
@@ -151,6 +156,80 @@ def open_session(caller: Caller, channel: str) -> SmsSession:
 # What "back to idle" means for a session, in one place: the dialogue's own reset, the
 # take-over of a draft by the staff member's other channel, and the 24-hour expiry tick.
 IDLE = {"state": "idle", "screening_id": None, "question": None, "context": None, "page": 0, "showing_help": False}
+
+
+@dataclass
+class Opened:
+    """A phone's session, locked, with what one message needs from the database: the
+    active staff member owning the number, the screening being asked (with its answers,
+    held here so the identity map keeps them for the whole message) and the reply already
+    given to this provider message (None when it is new)."""
+
+    session: SmsSession
+    caller: Caller
+    screening: Screening | None
+    previous_reply: str | None
+
+
+# Built once (building them was a good part of a message's cost); the values are bound.
+_MINE = (
+    SmsSession.channel == bindparam("the_channel"),
+    SmsSession.phone_hash == bindparam("the_phone_hash"),
+    SmsSession.training == bindparam("the_training"),
+)
+_TAKE_WRITE_LOCK = update(SmsSession).where(*_MINE).values(page=SmsSession.page)
+_KNOWN_SESSION = (
+    select(
+        SmsSession,
+        User,
+        select(InboundMessage.reply).where(InboundMessage.message_sid == bindparam("message_sid")).scalar_subquery(),
+    )
+    .join(User, (User.phone_hash == SmsSession.phone_hash) & User.active.is_(True))
+    .where(*_MINE)
+    .with_for_update(of=SmsSession)
+    .execution_options(populate_existing=True)
+)
+_SCREENING_WITH_ANSWERS = (
+    select(Screening)
+    .where(Screening.id == bindparam("screening_id"))
+    .options(joinedload(Screening.answers))
+    .execution_options(populate_existing=True)
+)
+
+
+def open_known_session(raw_phone: str | None, channel: str, *, training: bool = False,
+                       message_sid: str | None = None) -> Opened | None:
+    """The session of a phone that has one, in one statement with its owner and the
+    de-duplication of ``message_sid``, then its screening and answers in a second (read
+    after the lock, so another message of this phone that committed meanwhile is seen).
+    None when the number is not a plain number, has no session yet on ``channel`` or no
+    active owner: then :func:`identify` and :func:`open_session` take over.
+
+    The previous reply is read with the lock's statement; a retry racing the original
+    past that read is caught by the unique MessageSid when it is stored (the caller
+    answers it as the original was answered)."""
+    if not raw_phone or not PLAIN_NUMBER.fullmatch(raw_phone.strip()):
+        return None
+    try:
+        e164 = phones.normalise(raw_phone.strip())
+    except phones.PhoneError:
+        return None
+    phone_hash = phones.phone_hash(e164)
+    keys = {"the_channel": channel, "the_phone_hash": phone_hash, "the_training": training}
+    if db.session.get_bind().dialect.name != "postgresql":
+        # No row locks (SQLite): a write first takes the database write lock, which then
+        # serialises the messages as the row lock does on PostgreSQL.
+        db.session.execute(_TAKE_WRITE_LOCK, keys)
+    row = db.session.execute(_KNOWN_SESSION, dict(keys, message_sid=message_sid)).one_or_none()
+    if row is None:
+        return None
+    session, user, previous_reply = row
+    caller = Caller(user, phone_hash, e164, training)
+    session = _claimed(session, caller)
+    screening = None
+    if previous_reply is None and session.screening_id is not None:  # a retry needs none
+        screening = db.session.scalars(_SCREENING_WITH_ANSWERS, {"screening_id": session.screening_id}).unique().one_or_none()
+    return Opened(session, caller, screening, previous_reply)
 
 
 def _reset(session: SmsSession) -> None:

@@ -139,15 +139,17 @@ def twilio_inbound():
     if sid is None:
         abort(400)
     count_sender(_config().sms_rate_limit)
-    texts = channels.stored_reply(sid)
-    if texts is None:
+    try:
+        # A MessageSid handled before is answered as it was (the one look-up is in sms_reply).
         texts = channels.sms_reply(form.get("From"), form.get("Body"), message_sid=sid)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # The same MessageSid committed by a racing retry: answer as it was answered.
-            db.session.rollback()
-            texts = channels.stored_reply(sid) or []
+        db.session.commit()
+    except IntegrityError:
+        # The same MessageSid committed by a racing retry: answer as it was answered.
+        # Any other conflict is an error (500: Twilio sends the message again).
+        db.session.rollback()
+        texts = channels.stored_reply(sid)
+        if texts is None:
+            raise
     return twiml(texts)
 
 
