@@ -190,6 +190,9 @@ def screen_ussd(app, q, vignette: dict, language: str) -> Run:
             screens.append(reply.text)
             session = db.session.scalars(select(SmsSession).where(SmsSession.phone_hash == caller.phone_hash,
                                                                   SmsSession.channel == "ussd")).one()
+            if session.state == "share":  # the referral question: the person declines here
+                inputs.append("2")
+                continue
             if reply.end or session.state not in ("consent", "asking"):
                 break
             codes = session.group_codes or [session.question]
@@ -210,11 +213,40 @@ def screen_ussd(app, q, vignette: dict, language: str) -> Run:
                parity=(tier, flags) == (engine.tier, sorted(engine.flags)))
 
 
+def transcript(app, q, vignette: dict, language: str) -> None:
+    """Print one screening's messages (--show ID)."""
+    with app.app_context():
+        caller = identify(PHONES[language])
+        body = "SCREEN"
+        for _ in range(200):
+            texts = caller_sms_reply(caller, body)
+            db.session.commit()
+            print(f"> {body}")
+            for text in texts:
+                print(f"< [{cost(text).segments}] {text}")
+            session = db.session.scalars(select(SmsSession).where(SmsSession.phone_hash == caller.phone_hash,
+                                                                  SmsSession.channel == "sms")).one()
+            if session.state == "share":
+                body = "2"
+            elif session.state in ("consent", "asking", "record"):
+                body, _ = group_reply(q, session, vignette["answers"])
+            else:
+                break
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=Path, default=EXAMPLES)
-    vignettes = json.loads(parser.parse_args().examples.read_text(encoding="utf-8"))
+    parser.add_argument("--show", metavar="ID", help="print the Khmer and English SMS of one example, then stop")
+    arguments = parser.parse_args()
+    vignettes = json.loads(arguments.examples.read_text(encoding="utf-8"))
     q = Q.load()
+    if arguments.show:
+        with tempfile.TemporaryDirectory() as directory:
+            app = make_app(directory)
+            for language in ("km", "en"):
+                transcript(app, q, next(v for v in vignettes if v["id"] == arguments.show), language)
+        return 0
     runs: list[Run] = []
     with tempfile.TemporaryDirectory() as directory:
         app = make_app(directory)

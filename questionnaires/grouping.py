@@ -80,7 +80,7 @@ def _fill(group: list[Question], candidates: list[Question], fits: Fits | None, 
             continue
         trial = group + [question]
         if fits is not None and not fits(trial):
-            break
+            continue  # a shorter later question may still fit; this one comes next time
         group = trial
     return tuple(group)
 

@@ -120,7 +120,7 @@ def group_variants(q: Questionnaire, questions: list[Question], language: str, *
     letters = messages.text("group.letters", language)
     n = _count(len(questions), language)
     if _shares_key(questions):
-        closing = messages.text("group.key", language, n=n, answers=" ".join(menu_items(q, questions[0], language, short=True)))
+        closing = messages.text("group.key", language, n=n)
     else:
         closing = messages.text("group.answers", language, n=n)
     variants = []
