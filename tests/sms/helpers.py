@@ -30,25 +30,69 @@ KHMER_WORDS = {
 }
 
 
-def asked_in_sms(texts: list[str], language: str = "km") -> str | None:
-    """The code of the question the last SMS asks, or None."""
+# A line of questions asked together: "ក) <the question's sms or ussd text>".
+WORDINGS = {
+    language: {text: question.code for question in q.questions
+               for text in (question.sms.get(language), question.ussd.get(language))}
+    for language in ("km", "en")
+}
+GROUP_LINE = re.compile(r"^[a-hកខគឃងចឆជ]\) (.+)$")
+
+
+def asked_group(text: str, language: str = "km") -> list[str]:
+    """The codes of the questions a message (or USSD screen) asks together, in order."""
+    return [WORDINGS[language][match.group(1)] for line in text.split("\n")
+            if (match := GROUP_LINE.match(line)) and match.group(1) in WORDINGS[language]]
+
+
+def asked_codes_in_sms(texts: list[str], language: str = "km") -> list[str]:
+    """The codes the last SMS asks: one question, or a group answered in one reply."""
     if not texts:
-        return None
+        return []
+    group = asked_group(texts[-1], language)
+    if len(group) > 1:
+        return group
     for prompt, code in PROMPTS[language].items():
         if texts[-1].endswith(prompt):
-            return code
-    return None
+            return [code]
+    return []
 
 
-def asked_in_ussd(screen: str, language: str = "en") -> str | None:
-    """The code of the question a USSD screen (``CON ...``) shows, or None."""
+def asked_in_sms(texts: list[str], language: str = "km") -> str | None:
+    """The code of the (first) question the last SMS asks, or None."""
+    codes = asked_codes_in_sms(texts, language)
+    return codes[0] if codes else None
+
+
+def group_reply(codes: list[str], answers: dict, turn: int, *, keypad: bool = False) -> str:
+    """One reply to ``codes``: the answer alone for one question; for a group the digits
+    run together, in Khmer or ASCII digits, or spaced (as screeners type them)."""
+    if len(codes) == 1:
+        return keypad_reply(codes[0], answers[codes[0]]) if keypad else khmer_reply(codes[0], answers[codes[0]], turn)
+    digits = "".join(keypad_reply(code, answers[code]) for code in codes)
+    if keypad:
+        return digits
+    return [digits, digits.translate(KHMER_DIGITS), " ".join(digits.translate(KHMER_DIGITS))][turn % 3]
+
+
+def asked_codes_in_ussd(screen: str, language: str = "en") -> list[str]:
+    """The codes a USSD screen (``CON ...``) asks: one question, or a group."""
     if not screen.startswith("CON "):
-        return None
+        return []
+    group = asked_group(screen[4:], language)
+    if len(group) > 1:
+        return group
     lines = screen[4:].split("\n")
     for question in q.questions:
         if question.ussd.get(language) in lines:
-            return question.code
-    return None
+            return [question.code]
+    return []
+
+
+def asked_in_ussd(screen: str, language: str = "en") -> str | None:
+    """The code of the (first) question a USSD screen shows, or None."""
+    codes = asked_codes_in_ussd(screen, language)
+    return codes[0] if codes else None
 
 
 def khmer_reply(code: str, value, turn: int) -> str:
