@@ -240,7 +240,7 @@ class Dialogue:
         elif isinstance(reply, replies.Answer):
             turn = self._answer(reply.value)
         elif len(group) > 1:
-            turn = Turn([Say("unclear", key="group", params={"n": len(group)}), self._question_say(optional=True)])
+            turn = Turn([Say("unclear", key="group", params={"n": len(group)}), self._question_say()])
         else:
             turn = self._unclear(question)
         return self._prepend(notices, turn)
@@ -540,7 +540,7 @@ class Dialogue:
         group = self.current_group()
         values = replies.parse_group(text, self.q, group)
         if values is None:
-            return Turn([Say("unclear", key="group", params={"n": len(group)}), self._question_say(optional=True)])
+            return Turn([Say("unclear", key="group", params={"n": len(group)}), self._question_say()])
         try:
             screening_ops.record_for_the_record(screening, values, channel=self.channel, answered_at=self.now)
         except ScreeningError:
