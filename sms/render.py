@@ -73,7 +73,7 @@ def answer_key(q: Questionnaire, question: Question, language: str, short: bool 
     if question.type == "integer":
         return messages.text("keys.integer", language)
     if question.type == "province":
-        return messages.text("keys.province", language)
+        return messages.text("keys.province_short" if short else "keys.province", language)
     key = " ".join(menu_items(q, question, language, short))
     if question.type == "country":
         key += " " + messages.text("keys.country_other", language)
@@ -150,7 +150,8 @@ def group_fits(q: Questionnaire, questions, language: str, channel: str, notice:
     if len(questions) == 1:
         return True
     if channel == "ussd":
-        return fits_ussd(group_variants(q, questions, language, ussd=True)[-1])
+        # A keypad types digits only: one digit per question, the same list for each.
+        return _shares_key(questions) and fits_ussd(group_variants(q, questions, language, ussd=True)[-1])
     text = group_variants(q, questions, language)[-1]
     return fits_sms(f"{notice}\n{text}" if notice else text, language)
 
