@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
 
@@ -138,7 +139,7 @@ def _stored(texts):
     return screening.tier, sorted(screening.flags or [])
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(full=full_answer_sets())
 def test_sms_and_ussd_groups_keep_tier_and_flags(channel_app, full):
     result = Q.score(q, full)
@@ -147,3 +148,23 @@ def test_sms_and_ussd_groups_keep_tier_and_flags(channel_app, full):
     make_staff(channel_app, phone, language="km")
     assert _sms_screening(channel_app, phone, full) == expected
     assert _ussd_screening(channel_app, phone, full) == expected
+
+
+def test_groups_are_data_in_the_questionnaire_and_checked_by_the_loader():
+    import copy
+
+    import yaml
+    from questionnaires.loader import DEFINITIONS, parse
+
+    raw = yaml.safe_load((DEFINITIONS / "v2.yaml").read_text(encoding="utf-8"))
+    assert q.question("age").group == q.question("sex").group == "person"  # given in the file
+    assert q.question("M7").group == "means" and q.question("nationality").group is None  # else by section
+    for bad in ("Person!", 3):
+        broken = copy.deepcopy(raw)
+        next(entry for entry in broken["questions"] if entry["code"] == "sex")["group"] = bad
+        with pytest.raises(Q.DefinitionError, match="group"):
+            parse(broken, source="v2.yaml", places=Q.load_places())
+    broken = copy.deepcopy(raw)
+    broken["questions"][0]["group"] = "opening"
+    with pytest.raises(Q.DefinitionError, match="consent question is always asked alone"):
+        parse(broken, source="v2.yaml", places=Q.load_places())
