@@ -151,7 +151,8 @@ def group_fits(q: Questionnaire, questions, language: str, channel: str, notice:
         return True
     if channel == "ussd":
         # A keypad types digits only: one digit per question, the same list for each.
-        return _shares_key(questions) and fits_ussd(group_variants(q, questions, language, ussd=True)[-1])
+        screen = group_variants(q, questions, language, ussd=True)[-1]
+        return _shares_key(questions) and fits_ussd(f"{notice}\n{screen}" if notice else screen)
     text = group_variants(q, questions, language)[-1]
     return fits_sms(f"{notice}\n{text}" if notice else text, language)
 
