@@ -17,7 +17,7 @@ from tests.sms.conftest import (
     post_sms,
     sign,
 )
-from tests.sms.helpers import CASE_NUMBER, asked_codes_in_sms, asked_in_sms, group_reply, khmer_reply, stored_counts
+from tests.sms.helpers import CASE_NUMBER, asked_codes_in_sms, asked_in_sms, group_reply, stored_counts
 from webapp.extensions import db as database
 from webapp.screening.models import Screening
 

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 import questionnaires as Q
 from questionnaires import loader
-from sms import render
 from tests.conftest import SHARED
 from tests.sms.conftest import post_sms
 from tests.sms.helpers import asked_codes_in_sms, asked_codes_in_ussd, group_reply
