@@ -4,6 +4,12 @@ or any flag; and whether the screening ends with the engine's tier and flags.
 
     .venv/bin/python bench/sms_cost.py [--examples FILE]   # default: the public version-2 examples
 
+"To the result" counts every message sent up to and including the one that carries the
+result (and the referral question, or the first questions offered for the record, sent
+with it); "for the record" counts what follows (the reply to the referral question, the
+record step). Questions asked together are answered in one reply ("1221", "30 2"). USSD
+runs count screens as messages (their "segments" are what the screens would cost as SMS).
+
 An example's answers are keyed as a screener would; a question it does not answer is keyed
 "no" (indicators) or "unknown" (profile), and the engine's verdict on those same full answers
 is what the screening must reach ("parity").
