@@ -355,7 +355,14 @@ def ussd_screen(
     if question is None:
         return _first_fitting(notices), True
     asked = q.question(question)
-    if showing_help:
+    if showing_help and group and len(group) > 1:
+        # The help of each question asked together, then the group again (one input answers it).
+        members = [q.question(code) for code in group]
+        letters = messages.text("group.letters", language)
+        helps = [f"{letter}) {member.help.get(language)}" for letter, member in zip(letters, members) if member.help]
+        screen = group_variants(q, members, language, ussd=True)[-1]
+        pages = (ussd_pages(helps, [], language) if helps else []) + [screen]
+    elif showing_help:
         pages = ussd_pages(([asked.help.get(language)] if asked.help else []) + [asked.ussd.get(language)],
                            menu_items(q, asked, language), language)
     elif group and len(group) > 1:

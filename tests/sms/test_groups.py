@@ -168,3 +168,24 @@ def test_groups_are_data_in_the_questionnaire_and_checked_by_the_loader():
     broken["questions"][0]["group"] = "opening"
     with pytest.raises(Q.DefinitionError, match="consent question is always asked alone"):
         parse(broken, source="v2.yaml", places=Q.load_places())
+
+
+def test_help_on_a_ussd_group_shows_the_group_again(channel_app, channel_client):
+    from tests.sms.conftest import post_ussd
+    from tests.sms.helpers import asked_codes_in_ussd
+
+    phone = next(_phones)
+    make_staff(channel_app, phone, language="en")
+    inputs = ["1", "2"]  # consent, U1: U2 and U3 come together
+    post_ussd(channel_client, "gw-help", "", phone=phone)
+    screen = post_ussd(channel_client, "gw-help", "*".join(inputs), phone=phone).get_data(as_text=True)
+    assert asked_codes_in_ussd(screen) == ["U2", "U3"]
+    pages = []
+    for extra in (["9"], ["9", "99"], ["9", "99", "99"]):
+        pages.append(post_ussd(channel_client, "gw-help", "*".join(inputs + extra), phone=phone).get_data(as_text=True))
+    assert any("tell the supervisor" in page for page in pages)  # U3's help
+    assert any(asked_codes_in_ussd(page) == ["U2", "U3"] for page in pages)
+    post_ussd(channel_client, "gw-help", "*".join(inputs + ["9", "99", "99", "21"]), phone=phone)
+    with channel_app.app_context():
+        screening = database.session.scalars(select(Screening).order_by(Screening.id.desc())).first()
+        assert {code: screening.answer_map().get(code) for code in ("U2", "U3")} == {"U2": "no", "U3": "yes"}
