@@ -5,9 +5,9 @@ or any flag; and whether the screening ends with the engine's tier and flags.
     .venv/bin/python bench/sms_cost.py [--examples FILE]   # default: the public version-2 examples
 
 "To the result" counts every message sent up to and including the one that carries the
-result (and the referral question, or the first questions offered for the record, sent
-with it); "for the record" counts what follows (the reply to the referral question, the
-record step). Questions asked together are answered in one reply ("1221", "30 2"). USSD
+result (and the referral question sent with it); "for the record" counts what follows (the
+reply to the referral question, the questions offered for the record, even those sent in
+the result's turn after the message announcing them). Questions asked together are answered in one reply ("1221", "30 2"). USSD
 runs count screens as messages (their "segments" are what the screens would cost as SMS).
 
 An example's answers are keyed as a screener would; a question it does not answer is keyed
@@ -37,6 +37,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 import questionnaires as Q  # noqa: E402
 from questionnaires import replies  # noqa: E402
+from sms import messages  # noqa: E402
 from sms.channels import caller_sms_reply, caller_ussd_reply  # noqa: E402
 from sms.dialogue import identify  # noqa: E402
 from sms.models import SmsSession  # noqa: E402
@@ -131,12 +132,19 @@ def screen(app, q, vignette: dict, language: str, skipping: bool) -> Run:
         caller = identify(PHONES[language])
         before = db.session.scalar(select(func.max(Screening.id))) or 0
         body = "SCREEN"
+        intro = messages.text("record.intro", language)
         for _ in range(200):
-            sent += caller_sms_reply(caller, body, skip_unneeded=skipping)
+            texts = caller_sms_reply(caller, body, skip_unneeded=skipping)
             db.session.commit()
             session = db.session.scalars(select(SmsSession).where(SmsSession.phone_hash == caller.phone_hash, SmsSession.channel == "sms")).one()
             if session.state not in ("consent", "asking"):
+                # The result's message announces the record step; its questions that follow
+                # in the same turn belong to that step.
+                cut = next((i + 1 for i, text in enumerate(texts) if intro in text), len(texts))
+                sent += texts[:cut]
+                after += texts[cut:]
                 break
+            sent += texts
             body, count = group_reply(q, session, answers)
             questions += count
         else:
