@@ -19,6 +19,7 @@ from .engine import (
     validate_answers,
 )
 from . import meaning, screens
+from .grouping import next_group, record_groups
 from .loader import DefinitionError, available_versions, current_version, load, load_file, load_places
 from .model import INDICATOR_VALUES, Question, Questionnaire
 
@@ -42,8 +43,10 @@ __all__ = [
     "load_file",
     "load_places",
     "meaning",
+    "next_group",
     "next_question",
     "previous_question",
+    "record_groups",
     "score",
     "screens",
     "validate_answer",

@@ -52,6 +52,8 @@ _VERSION_FILE = re.compile(r"^v(\d+)\.yaml$")
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 # From this version on every question must carry its tags (older files may).
 TAGS_REQUIRED_FROM = 2
+# A question's ``group`` (questions asked together): a short name.
+GROUP_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 TAG_KEYS = ("role", "linkage", "flag", "need", "control", "form")
 # From this version on the file carries a sentence for the person per tier.
 RESULT_SENTENCES_REQUIRED_FROM = 2
@@ -375,10 +377,16 @@ def _question(
         problem = over_budget(name, lang, texts[name].get(lang))
         if problem:
             raise fail(f"{name}.{lang}: {problem}")
+    group = entry.get("group", section if qtype == "indicator" else None)
+    if group is not None and (not isinstance(group, str) or not GROUP_NAME.fullmatch(group)):
+        raise fail(f"group: {group!r} is not a group name (lower-case letters, digits and _)")
+    if group is not None and qtype == "consent":
+        raise fail("group: the consent question is always asked alone")
     return Question(
         code=code,
         type=qtype,
         section=section,
+        group=group,
         text=texts["text"],
         sms=texts["sms"],
         ussd=texts["ussd"],

@@ -156,6 +156,9 @@ class Question:
     maximum: int | None = None
     allow_unknown: bool = False
     tags: Tags = Tags()
+    # Questions of one group may be asked together, one answer each in one reply (phone
+    # channels) or on one screen (web): the file's ``group``, else an indicator's section.
+    group: str | None = None
 
     @property
     def is_indicator(self) -> bool:

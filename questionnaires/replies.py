@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence, Union
 
 from babel import Locale
 
@@ -178,6 +179,27 @@ def parse(text: str | None, q: Questionnaire | None = None, question: Question |
         return Unclear()
     value = parse_answer(q, question, cleaned)
     return Answer(value) if value is not None else Unclear()
+
+
+def parse_group(text: str | None, q: Questionnaire, questions: Sequence[Question]) -> dict[str, str | int] | None:
+    """The answers one reply gives to the questions of a group, in their order, or None
+    when the reply does not answer each of them (then nothing is stored: all or nothing).
+
+    Either one answer per question separated by spaces or commas ("1 2 3", "BMC 2", "25 ស្រី")
+    or, when every answer is a single digit, the digits run together ("1232", "១២៣២")."""
+    cleaned = clean(text).replace(",", " ").replace("។", " ")
+    tokens = cleaned.split()
+    if len(tokens) == 1 and _is_number(tokens[0]) and len(questions) > 1:
+        tokens = list(tokens[0])
+    if len(tokens) != len(questions):
+        return None
+    found: dict[str, str | int] = {}
+    for question, token in zip(questions, tokens):
+        value = parse_answer(q, question, token)
+        if value is None:
+            return None
+        found[question.code] = value
+    return found
 
 
 def parse_command(cleaned: str) -> Command | None:

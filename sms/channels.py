@@ -179,6 +179,7 @@ def caller_ussd_reply(
         question=question,
         showing_help=session.showing_help,
         page=session.page,
+        group=session.group_codes if question is not None else None,
     )
     db.session.flush()
     return UssdReply(screen, end or turn.end)

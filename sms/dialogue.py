@@ -28,7 +28,7 @@ from webapp.screening import operations as screening_ops
 from webapp.screening.models import Screening
 from webapp.screening.operations import Context, ScreeningError
 
-from . import messages
+from . import messages, render
 from .models import InboundMessage, SmsSession
 from .render import Say
 
@@ -155,7 +155,10 @@ def _claimed(session: SmsSession, caller: Caller) -> SmsSession:
 
 # What "back to idle" means for a session, in one place: the dialogue's own reset, the
 # take-over of a draft by the staff member's other channel, and the 24-hour expiry tick.
-IDLE = {"state": "idle", "screening_id": None, "question": None, "context": None, "page": 0, "showing_help": False}
+IDLE = {
+    "state": "idle", "screening_id": None, "question": None, "group_codes": None, "context": None, "page": 0,
+    "showing_help": False,
+}
 
 
 @dataclass
@@ -283,6 +286,11 @@ class Dialogue:
         code = self.session.question
         return self.q.question(code) if code and self.q.has(code) else None
 
+    def current_group(self) -> list[questionnaires.Question]:
+        """The questions the last message asked together (one reply answers them all)."""
+        codes = self.session.group_codes or ([self.session.question] if self.session.question else [])
+        return [self.q.question(code) for code in codes if self.q.has(code)]
+
     # --- entry points -----------------------------------------------------------------
 
     def receive(self, text: str | None) -> Turn:
@@ -293,8 +301,17 @@ class Dialogue:
             return self._prepend(notices, self._choosing(text))
         if state == "share":
             return self._prepend(notices, self._sharing(text))
+        if state == "record":
+            return self._prepend(notices, self._recording(text))
         question = self.current_question() if state in ("consent", "asking") else None
-        reply = replies.parse(text, self.q, question)
+        group = self.current_group() if state == "asking" else []
+        if len(group) > 1:
+            reply = replies.parse(text, self.q, None)  # commands and opt-out words only
+            if isinstance(reply, replies.Unclear):
+                values = replies.parse_group(text, self.q, group)
+                reply = replies.Answer(values) if values is not None else reply
+        else:
+            reply = replies.parse(text, self.q, question)
         if isinstance(reply, replies.OptOut):
             return Turn(silent=True)
         if isinstance(reply, replies.Command):
@@ -303,9 +320,17 @@ class Dialogue:
             turn = self._idle_help()
         elif isinstance(reply, replies.Answer):
             turn = self._answer(reply.value)
+        elif len(group) > 1:
+            turn = Turn([Say("unclear", key="group", params={"n": len(group)}), self._question_say()])
         else:
             turn = self._unclear(question)
         return self._prepend(notices, turn)
+
+    def _question_say(self, *, optional: bool = False, kind: str = "question") -> Say:
+        """The open question, or the questions asked together with it."""
+        group = self.session.group_codes
+        params = {"group": list(group)} if group and len(group) > 1 else {}
+        return Say(kind, code=self.session.question, params=params, optional=optional)
 
     def dial(self) -> Turn:
         """A new USSD session: offer to continue an open screening, or go to consent."""
@@ -330,9 +355,9 @@ class Dialogue:
         if state == "choosing":
             screening = self.screening()
             return Turn([Say("choose", params={"case": screening.case_number if screening else ""})])
-        if state in ("consent", "asking") and self.session.question:
+        if state in ("consent", "asking", "record") and self.session.question:
             kind = "help" if self.session.showing_help else "question"
-            return Turn([Say(kind, code=self.session.question)])
+            return Turn([self._question_say(kind=kind)])
         if state == "share":
             screening = self.screening()
             say = self._share_say(screening) if screening is not None else None
@@ -362,7 +387,7 @@ class Dialogue:
         if command.name == "help":
             self.session.showing_help = True
             self.session.page = 0
-            return Turn([Say("help", code=self.session.question)])
+            return Turn([self._question_say(kind="help")])
         if command.name == "more":
             self.session.page += 1
             return self.show()
@@ -411,7 +436,7 @@ class Dialogue:
         draft = self._open_draft()
         if draft is not None:
             return self._continue(draft)
-        if self.session.state in ("consent", "share"):
+        if self.session.state in ("consent", "share", "record"):
             return self.show()
         return Turn([Say("text", "nothing_to_resume")])
 
@@ -445,6 +470,7 @@ class Dialogue:
         if previous is None or self.session.state != "asking":
             return Turn([Say("text", "first_question"), Say("question", code=current)])
         self.session.question = previous.code
+        self.session.group_codes = None
         self.session.page = 0
         self.session.showing_help = False
         self._touch()
@@ -460,13 +486,32 @@ class Dialogue:
         if screening is None or screening.status != "draft" or code is None:
             _reset(self.session)
             return self._idle_help()
+        values = value if isinstance(value, dict) else {code: value}
+        if not self._all_still_asked(screening, values):
+            # A question is no longer asked (an answer changed meanwhile, on the web say):
+            # nothing of this reply is stored, and what is next is asked.
+            return self._ask_next(screening)
         try:
-            screening_ops.record_answer(screening, code, value, channel=self.channel, answered_at=self.now)
+            for answered, given in values.items():
+                screening_ops.record_answer(screening, answered, given, channel=self.channel, answered_at=self.now)
         except ScreeningError:
-            # The question is no longer asked (an earlier answer changed): ask what is next.
             return self._ask_next(screening)
         self._touch()
         return self._ask_next(screening)
+
+    def _all_still_asked(self, screening: Screening, values: dict) -> bool:
+        """Every answer of a group reply is valid and its question still asked: a group is
+        stored whole or not at all."""
+        q = self.q
+        kept = questionnaires.effective_answers(q, screening.answer_map())
+        for code, value in values.items():
+            if not q.has(code) or not questionnaires.is_asked(q, q.question(code), kept):
+                return False
+            try:
+                questionnaires.validate_answer(q, code, value)
+            except questionnaires.AnswerError:
+                return False
+        return True
 
     def _consent(self, value) -> Turn:
         context = Context(**(self.session.context or {}))
@@ -491,18 +536,29 @@ class Dialogue:
         self.session.state = "asking"
         self.session.screening_id = screening.id
         self._touch()
-        turn = self._ask_next(screening)
-        turn.says.insert(0, Say("text", notice, params={"case": screening.case_number}))
+        say = Say("text", notice, params={"case": screening.case_number})
+        turn = self._ask_next(screening, notice=say)
+        turn.says.insert(0, say)
         return turn
 
-    def _ask_next(self, screening: Screening) -> Turn:
-        """The next question that can still matter, or the result when none is left."""
+    def _fits(self, notice: Say | None = None):
+        """Whether a group of questions fits one message (beside ``notice``) or screen."""
+        language = self.language
+        text = render.plain_texts([notice], language)[0] if notice is not None else None
+        return lambda questions: render.group_fits(self.q, questions, language, self.channel, text)
+
+    def _ask_next(self, screening: Screening, notice: Say | None = None) -> Turn:
+        """The next questions that can still matter (those of one group that one reply can
+        answer together), or the result when none is left."""
         self.session.page = 0
         self.session.showing_help = False
-        following = screening_ops.next_question(screening, skip_unneeded=self.skip_unneeded)
-        if following is not None:
-            self.session.question = following.code
-            return Turn([Say("question", code=following.code)])
+        group = questionnaires.next_group(
+            self.q, screening.answer_map(), skip_unneeded=self.skip_unneeded, fits=self._fits(notice)
+        )
+        if group:
+            self.session.question = group[0].code
+            self.session.group_codes = [question.code for question in group] if len(group) > 1 else None
+            return Turn([self._question_say()])
         result = screening_ops.finish(screening)
         _reset(self.session)
         params = {"case": screening.case_number, "tier": result.tier, "flags": list(result.flags)}
@@ -514,6 +570,67 @@ class Dialogue:
             self.session.screening_id = screening.id
             turn.says.append(share)
             turn.end = False
+        else:
+            self._offer_record(screening, turn)
+        return turn
+
+    # --- for the record: the questions that could no longer change the result ------------
+
+    def _record_groups(self, screening: Screening) -> list:
+        return questionnaires.record_groups(self.q, screening.answer_map(), fits=self._fits())
+
+    def _offer_record(self, screening: Screening, turn: Turn, *, intro: bool = True) -> None:
+        """After the result (SMS): offer the first group kept for the record, if any. USSD
+        sessions end at the result (a gateway session is short)."""
+        if self.channel != "sms" or not self.skip_unneeded:
+            return
+        groups = self._record_groups(screening)
+        if not groups:
+            return
+        self.session.state = "record"
+        self.session.screening_id = screening.id
+        self.session.question = groups[0][0].code
+        self.session.group_codes = [question.code for question in groups[0]]
+        if intro:
+            turn.says.append(Say("text", "record.intro"))
+        turn.says.append(self._question_say())
+        turn.end = False
+
+    def _recording(self, text: str | None) -> Turn:
+        """A reply to questions offered for the record: their answers (all or nothing),
+        0 to skip the rest, or the start, resume and language words as anywhere."""
+        screening = self.screening()
+        if screening is None or screening.status != "complete":
+            _reset(self.session)
+            return self._idle_help()
+        case = screening.case_number
+        if replies.clean(text) == replies.BACK:
+            _reset(self.session)
+            self._touch()
+            return Turn([Say("text", "record.skipped", params={"case": case})], end=True)
+        reply = replies.parse(text, self.q, None)
+        if isinstance(reply, replies.OptOut):
+            return Turn(silent=True)
+        if isinstance(reply, replies.Command):
+            if reply.name in ("start", "resume", "language"):
+                return self._command(reply)
+            if reply.name == "help":
+                return Turn([self._question_say(kind="help")])
+            return self.show()
+        group = self.current_group()
+        values = replies.parse_group(text, self.q, group)
+        if values is None:
+            return Turn([Say("unclear", key="group", params={"n": len(group)}), self._question_say()])
+        try:
+            screening_ops.record_for_the_record(screening, values, channel=self.channel, answered_at=self.now)
+        except ScreeningError:
+            pass  # offered no longer (answered on the web meanwhile): offer what is left
+        self._touch()
+        _reset(self.session)
+        turn = Turn([], end=True)
+        self._offer_record(screening, turn, intro=False)
+        if self.session.state != "record":
+            turn.says.append(Say("text", "record.done", params={"case": case}))
         return turn
 
     # --- the referral: the person's consent to share their case ------------------------
@@ -575,7 +692,9 @@ class Dialogue:
             notified=any(referral.state == "notified" for referral in decided),
             supervisor=any(referral.awaiting == "supervisor" for referral in decided),
         )
-        return Turn([Say("shared", params=params)], end=True)
+        turn = Turn([Say("shared", params=params)], end=True)
+        self._offer_record(screening, turn)
+        return turn
 
     def _unclear(self, question: questionnaires.Question | None) -> Turn:
         if question is None:

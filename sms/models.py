@@ -18,8 +18,9 @@ from webapp.extensions import db
 SESSION_CHANNELS = ("sms", "ussd")
 # idle: nothing open; consent: start word received, consent pending (no screening yet);
 # asking: a screening is open; choosing: USSD first screen "continue or new?"; share: the
-# screening is complete and its referral waits for the person's consent to share.
-SESSION_STATES = ("idle", "consent", "asking", "choosing", "share")
+# screening is complete and its referral waits for the person's consent to share; record:
+# the screening is complete and the questions kept "for the record" are offered.
+SESSION_STATES = ("idle", "consent", "asking", "choosing", "share", "record")
 
 
 class SmsSession(db.Model):
@@ -33,7 +34,7 @@ class SmsSession(db.Model):
     __table_args__ = (
         UniqueConstraint("channel", "phone_hash", "training", name="uq_sms_sessions_channel_phone"),
         CheckConstraint("channel IN ('sms','ussd')", name="channel"),
-        CheckConstraint("state IN ('idle','consent','asking','choosing','share')", name="state"),
+        CheckConstraint("state IN ('idle','consent','asking','choosing','share','record')", name="state"),
         CheckConstraint("language IN ('km','en')", name="language"),
         # Removed whole after ``flask purge --session-days`` (sms.dialogue.forget_sessions),
         # so case de-identification passes over it (webapp.screening.retention).
@@ -50,7 +51,9 @@ class SmsSession(db.Model):
     language: Mapped[str] = mapped_column(String(2), default="km")
     state: Mapped[str] = mapped_column(String(10), default="idle")
     screening_id: Mapped[int | None] = mapped_column(ForeignKey("screenings.id", ondelete="SET NULL"), index=True)
-    question: Mapped[str | None] = mapped_column(String(32))  # code being asked
+    question: Mapped[str | None] = mapped_column(String(32))  # code being asked (the group's first)
+    # Codes of the questions asked together (one reply answers them all); None: one question.
+    group_codes: Mapped[list[str] | None] = mapped_column(JSON)
     # Where the screening takes place, chosen at the start word, used at consent.
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # USSD: the gateway session (hashed: it is opaque and may be long), how many of its

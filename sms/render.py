@@ -73,7 +73,7 @@ def answer_key(q: Questionnaire, question: Question, language: str, short: bool 
     if question.type == "integer":
         return messages.text("keys.integer", language)
     if question.type == "province":
-        return messages.text("keys.province", language)
+        return messages.text("keys.province_short" if short else "keys.province", language)
     key = " ".join(menu_items(q, question, language, short))
     if question.type == "country":
         key += " " + messages.text("keys.country_other", language)
@@ -101,6 +101,62 @@ def sms_prompt(q: Questionnaire, question: Question, language: str) -> str:
     return min(texts, key=len)
 
 
+# --- questions asked together ----------------------------------------------------------
+
+_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
+
+
+def _count(n: int, language: str) -> str:
+    return str(n) if language == "en" else str(n).translate(_KHMER_DIGITS)
+
+
+def _shares_key(questions: list[Question]) -> bool:
+    return all(question.type == "indicator" for question in questions)
+
+
+def group_variants(q: Questionnaire, questions: list[Question], language: str, *, ussd: bool = False) -> list[str]:
+    """The group as one text, longest wording first: a letter and the question per line,
+    then the answer key once (indicators), or each line with its own short list."""
+    letters = messages.text("group.letters", language)
+    n = _count(len(questions), language)
+    if _shares_key(questions):
+        closing = messages.text("group.key", language, n=n)
+    else:
+        closing = messages.text("group.answers", language, n=n)
+    variants = []
+    wordings = (["ussd"] if ussd else ["sms", "ussd"])
+    for wording in wordings:
+        lines = []
+        for letter, question in zip(letters, questions):
+            line = f"{letter}) {getattr(question, wording).get(language)}"
+            if not _shares_key(questions):
+                line += " " + answer_key(q, question, language, short=True)
+            lines.append(line)
+        variants.append("\n".join(lines + [closing]))
+    return variants
+
+
+def sms_group_prompt(q: Questionnaire, questions: list[Question], language: str) -> str:
+    if len(questions) == 1:
+        return sms_prompt(q, questions[0], language)
+    variants = group_variants(q, questions, language)
+    return next((text for text in variants if fits_sms(text, language)), variants[-1])
+
+
+def group_fits(q: Questionnaire, questions, language: str, channel: str, notice: str | None = None) -> bool:
+    """Whether ``questions`` can be asked together in one message (SMS, beside ``notice``
+    when given) or on one USSD screen."""
+    questions = list(questions)
+    if len(questions) == 1:
+        return True
+    if channel == "ussd":
+        # A keypad types digits only: one digit per question, the same list for each.
+        screen = group_variants(q, questions, language, ussd=True)[-1]
+        return _shares_key(questions) and fits_ussd(f"{notice}\n{screen}" if notice else screen)
+    text = group_variants(q, questions, language)[-1]
+    return fits_sms(f"{notice}\n{text}" if notice else text, language)
+
+
 def sms_texts(q: Questionnaire, says: Iterable[Say], language: str) -> list[str]:
     """Every message to send for ``says``, adjacent ones merged while they fit."""
     parts: list[tuple[str, bool]] = []
@@ -113,14 +169,15 @@ def _sms_parts(q: Questionnaire, say: Say, language: str) -> list[str]:
     if say.kind == "text":
         return [messages.text(say.key, language, **say.params)]
     if say.kind == "question":
-        return [sms_prompt(q, q.question(say.code), language)]
+        return [sms_group_prompt(q, _group(q, say), language)]
     if say.kind == "help":
-        return _sms_help(q, q.question(say.code), language)
+        return _sms_help(q, _group(q, say), language)
     if say.kind == "result":
         # The flags go in a message of their own when they do not fit beside the result.
         return [result_text(say.params, language, flags=False)] + _flag_texts(say.params, language)
     if say.kind == "unclear":
-        return [messages.text("unclear", language) + " " + messages.text(f"errors.{say.key}", language)]
+        params = {"n": _count(say.params["n"], language)} if "n" in say.params else {}
+        return [messages.text("unclear", language) + " " + messages.text(f"errors.{say.key}", language, **params)]
     if say.kind == "share":
         return share_texts(q, say.params, language, lambda text: fits_sms(text, language))
     if say.kind == "shared":
@@ -128,15 +185,22 @@ def _sms_parts(q: Questionnaire, say: Say, language: str) -> list[str]:
     raise ValueError(f"unknown say {say.kind!r}")
 
 
-def _sms_help(q: Questionnaire, question: Question, language: str) -> list[str]:
+def _group(q: Questionnaire, say: Say) -> list[Question]:
+    return [q.question(code) for code in say.params.get("group") or [say.code]]
+
+
+def _sms_help(q: Questionnaire, questions: list[Question], language: str) -> list[str]:
     fits = lambda text: fits_sms(text, language)  # noqa: E731
+    letters = messages.text("group.letters", language)
     parts: list[str] = []
-    if question.help is not None:
-        parts.extend(wrap(question.help.get(language), fits))
-    if question.type == "province":
-        parts.extend(pack([messages.text("list_province", language)] + menu_items(q, question, language), fits))
+    for letter, question in zip(letters, questions):
+        if question.help is not None:
+            prefix = f"{letter}) " if len(questions) > 1 else ""
+            parts.extend(wrap(prefix + question.help.get(language), fits))
+        if question.type == "province":
+            parts.extend(pack([messages.text("list_province", language)] + menu_items(q, question, language), fits))
     parts.append(messages.text("commands", language))
-    parts.append(sms_prompt(q, question, language))
+    parts.append(sms_group_prompt(q, questions, language))
     return parts
 
 
@@ -270,9 +334,11 @@ def ussd_screen(
     question: str | None,
     showing_help: bool = False,
     page: int = 0,
+    group: list[str] | None = None,
 ) -> tuple[str, bool]:
     """The one screen a USSD reply shows, and whether the session ends (END) or goes on
-    (CON). ``question`` is the code still being asked, if any."""
+    (CON). ``question`` is the code still being asked, if any; ``group`` the codes asked
+    together with it (one input answers them all)."""
     choose = next((say for say in says if say.kind == "choose"), None)
     if choose is not None:
         return ussd_choose(choose.params["case"], language), False
@@ -289,9 +355,20 @@ def ussd_screen(
     if question is None:
         return _first_fitting(notices), True
     asked = q.question(question)
-    if showing_help:
+    if showing_help and group and len(group) > 1:
+        # The help of each question asked together, then the group again (one input answers it).
+        members = [q.question(code) for code in group]
+        letters = messages.text("group.letters", language)
+        helps = [f"{letter}) {member.help.get(language)}" for letter, member in zip(letters, members) if member.help]
+        screen = group_variants(q, members, language, ussd=True)[-1]
+        pages = (ussd_pages(helps, [], language) if helps else []) + [screen]
+    elif showing_help:
         pages = ussd_pages(([asked.help.get(language)] if asked.help else []) + [asked.ussd.get(language)],
                            menu_items(q, asked, language), language)
+    elif group and len(group) > 1:
+        screen = group_variants(q, [q.question(code) for code in group], language, ussd=True)[-1]
+        notice = " ".join(notices)
+        pages = [f"{notice}\n{screen}" if notice and fits_ussd(f"{notice}\n{screen}") else screen]
     else:
         pages = _question_pages(q, asked, language, " ".join(notices) or None)
     return pages[page % len(pages)], False

@@ -324,7 +324,8 @@ def screen_by_sms(gateway: Gateway, phone: str, vignette: dict, *, language: str
     until the result comes. Stops (``error`` set) on a failure the retries did not cure,
     or at ``stop_at`` (a ``time.monotonic()`` moment: the bench's end). ``think``: seconds
     (on average, 0.5x to 1.5x) between a reply and the next message, as a person takes."""
-    from tests.sms.helpers import CASE_NUMBER, asked_in_sms, khmer_reply
+    from sms import messages
+    from tests.sms.helpers import CASE_NUMBER, asked_codes_in_sms, group_reply
 
     answers = dict(vignette["answers"], age_maybe_minor="no")
     run = PhoneRun(phone, vignette["id"], vignette["expected"]["tier"])
@@ -342,8 +343,9 @@ def screen_by_sms(gateway: Gateway, phone: str, vignette: dict, *, language: str
         if delivery.status != 200:
             run.error = f"HTTP {delivery.status} after {len(delivery.attempts)} attempt(s)"
             return run
-        code = asked_in_sms(delivery.texts, language)
-        if code is None:
+        codes = asked_codes_in_sms(delivery.texts, language)
+        text = "\n".join(delivery.texts)
+        if not codes or messages.text("record.intro", language) in text:  # the result came
             text = "\n".join(delivery.texts)
             found = CASE_NUMBER.search(text)
             run.case_number = found.group() if found else None
@@ -351,9 +353,13 @@ def screen_by_sms(gateway: Gateway, phone: str, vignette: dict, *, language: str
             if found is None:
                 run.error = f"neither a question nor a result: {text[:200]!r}"
             return run
-        if code != "consent":
-            run.answers[code] = answers[code]
-        body = khmer_reply(code, answers[code], turn) if language == "km" else str(answers[code])
+        # Questions asked together with needed ones that the example leaves out: no.
+        given = {code: answers.get(code, "no") for code in codes}
+        run.answers.update({code: value for code, value in given.items() if code != "consent"})
+        if language == "km":
+            body = group_reply(codes, given, turn)
+        else:
+            body = " ".join(str(given[code]) for code in codes)
     run.error = f"no result after {max_messages} messages"
     return run
 

@@ -30,25 +30,91 @@ KHMER_WORDS = {
 }
 
 
-def asked_in_sms(texts: list[str], language: str = "km") -> str | None:
-    """The code of the question the last SMS asks, or None."""
+# A line of questions asked together: "ក) <the question's sms or ussd text>".
+WORDINGS = {
+    language: {text: question.code for question in q.questions
+               for text in (question.sms.get(language), question.ussd.get(language))}
+    for language in ("km", "en")
+}
+GROUP_LINE = re.compile(r"^[a-hកខគឃងចឆជ]\) (.+)$")
+
+
+def _wordings(questionnaire, language):
+    if questionnaire is None:
+        return WORDINGS[language]
+    return {text: question.code for question in questionnaire.questions
+            for text in (question.sms.get(language), question.ussd.get(language))}
+
+
+def asked_group(text: str, language: str = "km", questionnaire=None) -> list[str]:
+    """The codes of the questions a message (or USSD screen) asks together, in order: each
+    line "ក) <question>" (a line may end with its own answer list)."""
+    wordings = _wordings(questionnaire, language)
+    codes = []
+    for line in text.split("\n"):
+        match = GROUP_LINE.match(line)
+        if match:
+            found = [w for w in wordings if match.group(1) == w or match.group(1).startswith(w + " ")]
+            if found:
+                codes.append(wordings[max(found, key=len)])
+    return codes
+
+
+def asked_codes_in_sms(texts: list[str], language: str = "km", questionnaire=None) -> list[str]:
+    """The codes the last SMS asks: one question, or a group answered in one reply."""
     if not texts:
-        return None
-    for prompt, code in PROMPTS[language].items():
+        return []
+    group = asked_group(texts[-1], language, questionnaire)
+    if len(group) > 1:
+        return group
+    prompts = PROMPTS[language] if questionnaire is None else {
+        render.sms_prompt(questionnaire, question, language): question.code for question in questionnaire.questions}
+    for prompt, code in prompts.items():
         if texts[-1].endswith(prompt):
-            return code
-    return None
+            return [code]
+    return []
+
+
+def asked_in_sms(texts: list[str], language: str = "km") -> str | None:
+    """The code of the (first) question the last SMS asks, or None."""
+    codes = asked_codes_in_sms(texts, language)
+    return codes[0] if codes else None
+
+
+def group_reply(codes: list[str], answers: dict, turn: int, *, keypad: bool = False) -> str:
+    """One reply to ``codes``: the answer alone for one question; for a group the digits
+    run together, in Khmer or ASCII digits, or spaced (as screeners type them); answers
+    that are not one digit (an age, a code) spaced."""
+    if len(codes) == 1:
+        return keypad_reply(codes[0], answers[codes[0]]) if keypad else khmer_reply(codes[0], answers[codes[0]], turn)
+    keys = [keypad_reply(code, answers[code]) for code in codes]
+    if not all(len(key) == 1 for key in keys):
+        joined = " ".join(keys)
+        return joined if keypad or turn % 2 else joined.translate(KHMER_DIGITS)
+    digits = "".join(keys)
+    if keypad:
+        return digits
+    return [digits, digits.translate(KHMER_DIGITS), " ".join(digits.translate(KHMER_DIGITS))][turn % 3]
+
+
+def asked_codes_in_ussd(screen: str, language: str = "en", questionnaire=None) -> list[str]:
+    """The codes a USSD screen (``CON ...``) asks: one question, or a group."""
+    if not screen.startswith("CON "):
+        return []
+    group = asked_group(screen[4:], language, questionnaire)
+    if len(group) > 1:
+        return group
+    lines = screen[4:].split("\n")
+    for question in (questionnaire or q).questions:
+        if question.ussd.get(language) in lines:
+            return [question.code]
+    return []
 
 
 def asked_in_ussd(screen: str, language: str = "en") -> str | None:
-    """The code of the question a USSD screen (``CON ...``) shows, or None."""
-    if not screen.startswith("CON "):
-        return None
-    lines = screen[4:].split("\n")
-    for question in q.questions:
-        if question.ussd.get(language) in lines:
-            return question.code
-    return None
+    """The code of the (first) question a USSD screen shows, or None."""
+    codes = asked_codes_in_ussd(screen, language)
+    return codes[0] if codes else None
 
 
 def khmer_reply(code: str, value, turn: int) -> str:

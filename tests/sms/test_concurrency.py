@@ -68,6 +68,8 @@ def test_twenty_threads_answering_one_session_lose_and_double_nothing(channel_ap
     assert raced[1] == len(raced[0]) == serial[1]  # one row per answer
     assert raced[2] == serial[2] and raced[4] == serial[4]  # the session stands at the same place
     assert raced[3] == 2 + RACERS  # every message handled, once
-    assert len(raced[0]) == 1 + RACERS  # consent + 20 answers: none lost, none doubled
+    # None lost, none doubled: "2" answers a question asked alone; to questions asked
+    # together it is the wrong length, asked again, and stores nothing (both sessions alike).
+    assert len(raced[0]) == len(serial[0]) >= 2
     with channel_app.app_context():
         assert database.session.get(User, staff).phone == STAFF_PHONE

@@ -121,7 +121,7 @@ def test_back_help_and_repeat(channel_app, channel_client, staff):
 
 
 def test_province_help_lists_every_province_by_number(channel_app, channel_client, staff):
-    for body in ["SCREEN", "1", "2", "2", "2", "30", "1", "1", "2", "2"]:
+    for body in ["SCREEN", "1", "2", "22", "30 1", "1", "2", "2"]:  # U2 and U3, age and sex in one reply
         _, texts = post_sms(channel_client, body)
     assert asked_in_sms(texts) == "home_province"
     _, texts = post_sms(channel_client, "9")

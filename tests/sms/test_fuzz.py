@@ -22,6 +22,8 @@ from webapp.screening.models import Screening
 
 q = Q.load()
 QUESTION = "U2"
+# After consent and U1 the live session asks U2 and U3 together (one reply, two answers).
+GROUP = [q.question("U2"), q.question("U3")]
 PIECES = [
     "🙂", "🇰🇭", "👍🏽", "👨‍👩‍👧", "ក", "ខ្មែរ", "្", "ៗ", "១២", "ไทย", "Tiếng Việt", "中文", "ل", "a", "Z", " ", "\u200b",
     "\u200d", "\ufeff", "\x00", "\x1b", "\n", "\r", "\t", "?!", "%", "&", "=", "<b>", "'", '"', "\\", "*", "#",
@@ -38,7 +40,7 @@ bodies = st.one_of(
 
 @pytest.fixture
 def live_session(channel_app, channel_client, staff, database_url):
-    """The session as it stands before any garbage arrives (asking question U2)."""
+    """The session as it stands before any garbage arrives (asking U2 and U3 together)."""
     if not database_url.startswith("sqlite"):
         pytest.skip("parsing property: run once, on SQLite")
     for body in ("SCREEN", "1", "2"):
@@ -53,7 +55,7 @@ def snapshot(app):
         session = database.session.scalars(select(SmsSession)).one()
         screening = database.session.scalars(select(Screening)).one()
         return (
-            session.state, session.question, session.language, session.page, session.showing_help,
+            session.state, session.question, session.group_codes, session.language, session.page, session.showing_help,
             session.last_activity_at, session.screening_id, screening.answer_map(), screening.tier,
         )
 
@@ -67,6 +69,8 @@ def test_the_parser_reads_any_garbage_as_one_kind_of_reply(body):
     if isinstance(reply, replies.Answer):
         assert reply.value in question.option_values(), reply
     assert replies.parse(body, q, question) == reply
+    values = replies.parse_group(body, q, GROUP)
+    assert values is None or (list(values) == ["U2", "U3"] and set(values.values()) <= set(question.option_values()))
 
 
 @settings(
@@ -77,8 +81,8 @@ def test_the_parser_reads_any_garbage_as_one_kind_of_reply(body):
 )
 @given(body=bodies)
 def test_garbage_never_breaks_or_changes_a_live_session(channel_app, channel_client, live_session, body):
-    assume(isinstance(replies.parse(body, q, q.question(QUESTION)), replies.Unclear))
+    assume(isinstance(replies.parse(body, q, None), replies.Unclear) and replies.parse_group(body, q, GROUP) is None)
     response, texts = post_sms(channel_client, body)
     assert response.status_code == 200
-    assert texts and texts[0].startswith("សូមទោស មិនយល់ចម្លើយទេ។ សូមឆ្លើយលេខ 1 2 3 ឬ 4។")
+    assert texts and texts[0].startswith("សូមទោស មិនយល់ចម្លើយទេ។ សូមឆ្លើយ ២ លេខ")
     assert snapshot(channel_app) == live_session

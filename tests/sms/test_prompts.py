@@ -13,7 +13,7 @@ from webapp.outbox.segments import cost, fits_sms, fits_ussd, is_gsm7
 q = Q.load()
 LANGUAGES = ("km", "en")
 LONGEST_CASE = "KH-ABR-2026-999999"
-SAMPLE = {"case": LONGEST_CASE, "code": "X" * 20, "tier": "-",
+SAMPLE = {"case": LONGEST_CASE, "code": "X" * 20, "tier": "-", "n": "8",
           "service": "DEMO Women's Shelter Banteay Meanchey", "phone": "+85512000102", "hours": "08:00-17:00"}
 
 

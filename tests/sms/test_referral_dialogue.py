@@ -17,7 +17,7 @@ from sms.render import Say
 from webapp.outbox.segments import fits_sms, fits_ussd, is_gsm7
 from tests.referrals.test_flow import setup_directory
 from tests.sms.conftest import make_staff, post_sms, post_ussd
-from tests.sms.helpers import CASE_NUMBER, asked_in_sms, asked_in_ussd, keypad_reply, khmer_reply
+from tests.sms.helpers import CASE_NUMBER, asked_codes_in_sms, asked_codes_in_ussd, asked_in_sms, group_reply
 from webapp.core.types import utcnow
 from webapp.extensions import db as database
 from webapp.referrals import operations
@@ -42,12 +42,12 @@ def screen_by_sms(client, answers, language="km"):
     reply text and the replies to the last answer."""
     _, texts = post_sms(client, "ពិនិត្យ" if language == "km" else "SCREEN")
     every = list(texts)
-    code, turn = asked_in_sms(texts, language), 1
-    while code is not None:
-        value = answers[code]
-        _, texts = post_sms(client, khmer_reply(code, value, turn) if language == "km" else keypad_reply(code, value))
+    codes, turn = asked_codes_in_sms(texts, language), 1
+    while codes and not any("0=" in text and ("រំលង" in text or "skip" in text) for text in texts):  # the result
+        given = {code: answers.get(code, "no") for code in codes}  # asked with needed ones
+        _, texts = post_sms(client, group_reply(codes, given, turn, keypad=language != "km"))
         every += texts
-        code, turn = asked_in_sms(texts, language), turn + 1
+        codes, turn = asked_codes_in_sms(texts, language), turn + 1
     return every, texts
 
 
@@ -103,7 +103,8 @@ def test_khmer_yes_notifies_the_service_without_a_name(channel_app, channel_clie
     _, texts = post_sms(channel_client, "១")
     assert_sms_budget(texts, "km")
     screening = db.session.scalars(select(Screening)).one()
-    assert texts == [f"អរគុណ។ ករណី {screening.case_number} បានចែករំលែកជាមួយសេវាហើយ។ សេវានឹងឆ្លើយតប។"]
+    assert texts[0].startswith(f"អរគុណ។ ករណី {screening.case_number} បានចែករំលែកជាមួយសេវាហើយ។ សេវានឹងឆ្លើយតប។")
+    assert "សម្រាប់កំណត់ត្រា (0=រំលង)" in "\n".join(texts)  # then the questions kept for the record
     assert [(r.need, r.state, r.consent_to_share) for r in referrals(db)] == [
         ("shelter", "notified", True), ("registration", "notified", True)]
     messages = outbox(db)
@@ -112,6 +113,9 @@ def test_khmer_yes_notifies_the_service_without_a_name(channel_app, channel_clie
         assert screening.case_number in message.body and "Synthetic" not in message.body
     notified = db.session.scalars(select(ReferralEvent).where(ReferralEvent.to_state == "notified")).all()
     assert {event.actor_id for event in notified} == {staff}  # recorded as the staff member's act
+    session = session_row(channel_app)
+    assert (session.state, session.screening_id) == ("record", screening.id)
+    post_sms(channel_client, "០")  # the record step skipped
     session = session_row(channel_app)
     assert (session.state, session.screening_id) == ("idle", None)
     # A second "1" is not a consent any more: the instructions, nothing sent again.
@@ -137,7 +141,7 @@ def test_no_closes_the_referral_and_gives_the_service_phone(channel_app, channel
     assert SERVICE_PHONE in reply and SERVICE_KM in reply and "មិនបានចែករំលែក" in reply
     assert [(r.state, r.consent_to_share) for r in referrals(db)] == [("closed", False)] * 2
     assert outbox(db) == []
-    assert session_row(channel_app).state == "idle"
+    assert session_row(channel_app).state == "record"  # the questions kept for the record follow
 
 
 def test_english_staff_member(channel_app, channel_client, vignettes, db):
@@ -150,7 +154,7 @@ def test_english_staff_member(channel_app, channel_client, vignettes, db):
     assert last[-1].startswith("Ask the person: May we share your case") and last[-1].endswith("1 Yes 2 No")
     _, texts = post_sms(channel_client, "no")
     assert_sms_budget(texts, "en")
-    assert texts[0].startswith("Nothing was shared for case") and SERVICE_PHONE in texts[-1]
+    assert texts[0].startswith("Nothing was shared for case") and SERVICE_PHONE in "\n".join(texts)
 
 
 def test_not_indicated_gets_no_share_question(channel_app, channel_client, staff, vignettes, db):
@@ -159,7 +163,7 @@ def test_not_indicated_gets_no_share_question(channel_app, channel_client, staff
     assert_sms_budget(every, "km")
     assert "មិនឃើញសញ្ញា" in "\n".join(last) and "ចែករំលែក" not in "\n".join(last)
     assert referrals(db) == []
-    assert session_row(channel_app).state == "idle"
+    assert session_row(channel_app).state == "record"  # no share question: the record step next
 
 
 def test_possible_victim_waits_for_a_supervisor_after_consent(channel_app, channel_client, staff, vignettes, db):
@@ -280,8 +284,8 @@ def screen_by_ussd(client, answers, language, session_id="gw-ref-1"):
     the inputs so far and every screen after the last answer."""
     inputs: list[str] = []
     screen = ussd(client, session_id, inputs, language)
-    while (code := asked_in_ussd(screen, language)) is not None:
-        inputs.append(keypad_reply(code, answers[code]))
+    while codes := asked_codes_in_ussd(screen, language):
+        inputs.append(group_reply(codes, {code: answers.get(code, "no") for code in codes}, 0, keypad=True))
         screen = ussd(client, session_id, inputs, language)
     pages = [screen]
     yes = "1 បាទ/ចាស" if language == "km" else "1 Yes"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 import questionnaires as Q
 from tests.sms.conftest import make_staff, post_sms, post_ussd
-from tests.sms.helpers import CASE_NUMBER, asked_in_sms, asked_in_ussd, keypad_reply, khmer_reply
+from tests.sms.helpers import CASE_NUMBER, asked_codes_in_sms, asked_codes_in_ussd, group_reply
 from tests.conftest import SHARED
 from tests.test_skip_rule import full_answer_sets
 from webapp.extensions import db as database
@@ -67,10 +67,10 @@ def test_sms_in_khmer_keeps_tier_and_flags(channel_app, channel_client, full):
     make_staff(channel_app, phone, language="km")
     _, texts = post_sms(channel_client, "ពិនិត្យ", phone=phone)
     for turn in itertools.count():
-        code = asked_in_sms(texts)
-        if code is None:
+        codes = asked_codes_in_sms(texts)
+        if not codes:
             break
-        _, texts = post_sms(channel_client, khmer_reply(code, full[code], turn), phone=phone)
+        _, texts = post_sms(channel_client, group_reply(codes, full, turn), phone=phone)
     case_number = CASE_NUMBER.search(" ".join(texts)).group()
     assert stored(channel_app, case_number) == ("complete", expected(full))
 
@@ -83,8 +83,8 @@ def test_ussd_keeps_tier_and_flags(channel_app, channel_client, full):
     make_staff(channel_app, phone, language="en")
     inputs: list[str] = []
     screen = post_ussd(channel_client, phone, "", phone=phone).get_data(as_text=True)
-    while (code := asked_in_ussd(screen, "en")) is not None:
-        inputs.append(keypad_reply(code, full[code]))
+    while codes := asked_codes_in_ussd(screen, "en"):
+        inputs.append(group_reply(codes, full, 0, keypad=True))
         screen = post_ussd(channel_client, phone, "*".join(inputs), phone=phone).get_data(as_text=True)
     case_number = CASE_NUMBER.search(screen).group()
     assert stored(channel_app, case_number) == ("complete", expected(full))

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sms.models import SmsSession
 from webapp.outbox.segments import fits_ussd
 from tests.sms.conftest import STRANGER_PHONE, post_sms, post_ussd
-from tests.sms.helpers import CASE_NUMBER, asked_in_sms, asked_in_ussd, keypad_reply, khmer_reply, stored_counts
+from tests.sms.helpers import (CASE_NUMBER, asked_codes_in_sms, asked_codes_in_ussd, asked_in_ussd,
+                               group_reply, stored_counts)
 from webapp.extensions import db as database
 from webapp.screening.models import DeclinedScreening, Screening
 
@@ -34,9 +35,10 @@ def test_complete_ussd_screening_lands_every_answer_once(channel_app, channel_cl
     inputs: list[str] = []
     screen = dial(channel_client, "gw-1", inputs, lang=lang)
     sent = {}
-    while (code := asked_in_ussd(screen, language)) is not None:
-        inputs.append(keypad_reply(code, answers[code]))
-        sent[code] = answers[code]
+    while codes := asked_codes_in_ussd(screen, language):
+        given = {code: answers.get(code, "no") for code in codes}  # asked with needed ones
+        inputs.append(group_reply(codes, given, 0, keypad=True))
+        sent.update(given)
         screen = dial(channel_client, "gw-1", inputs, lang=lang)
     # The result, then the referral's consent question (tests/sms/test_referral_dialogue.py).
     assert screen.startswith("CON ") and CASE_NUMBER.search(screen)
@@ -64,7 +66,7 @@ def test_a_gateway_retry_changes_nothing(channel_app, channel_client, staff):
 
 def test_a_dropped_session_resumes_on_a_new_dial(channel_app, channel_client, staff):
     dial(channel_client, "gw-3", [])
-    screen = dial(channel_client, "gw-3", ["1", "2", "2", "2"])  # consent, U1, U2, U3
+    screen = dial(channel_client, "gw-3", ["1", "2", "22"])  # consent, U1, then U2 and U3 together
     assert asked_in_ussd(screen) == "age"
     screen = dial(channel_client, "gw-4", [])  # the line dropped; the screener dials again
     assert "Unfinished screening KH-BMC-" in screen and "1 Continue" in screen
@@ -93,21 +95,20 @@ def test_started_on_ussd_finished_over_sms(channel_app, channel_client, staff, v
     answers = vignette_answers(vignettes)
     inputs: list[str] = []
     screen = dial(channel_client, "gw-7", inputs)
-    for _ in range(5):  # consent, U1, U2, U3, age
-        code = asked_in_ussd(screen)
-        inputs.append(keypad_reply(code, answers[code]))
+    while asked_in_ussd(screen) != "sex":  # consent, U1, U2 and U3, age
+        codes = asked_codes_in_ussd(screen)
+        inputs.append(group_reply(codes, answers, 0, keypad=True))
         screen = dial(channel_client, "gw-7", inputs)
-    assert asked_in_ussd(screen) == "sex"
     # The USSD line drops. The screener goes on by SMS.
     _, texts = post_sms(channel_client, "បន្ត")
     case = CASE_NUMBER.search(texts[0]).group()
-    code = asked_in_sms(texts)
-    assert code == "sex"
+    codes = asked_codes_in_sms(texts)
+    assert codes == ["sex"]
     turn = 0
-    while code is not None:
-        _, texts = post_sms(channel_client, khmer_reply(code, answers[code], turn))
+    while codes:
+        _, texts = post_sms(channel_client, group_reply(codes, {c: answers.get(c, "no") for c in codes}, turn))
         turn += 1
-        code = asked_in_sms(texts)
+        codes = asked_codes_in_sms(texts)
     assert case in texts[0] and "ទំនងជាជនរងគ្រោះ" in texts[0]
     with channel_app.app_context():
         screening = database.session.scalars(select(Screening)).one()
@@ -131,7 +132,7 @@ def test_decline_on_ussd_keeps_only_the_count(channel_app, channel_client, staff
 
 
 def test_long_lists_are_paged_and_any_number_is_accepted(channel_app, channel_client, staff):
-    inputs = ["1", "2", "2", "2", "30", "1", "1", "2", "2"]  # up to the sector question
+    inputs = ["1", "2", "22", "30", "1", "1", "2", "2"]  # up to the sector question (U2 and U3 together)
     dial(channel_client, "gw-9", [])
     screen = dial(channel_client, "gw-9", inputs)
     assert asked_in_ussd(screen) == "home_province" and "99 More" in screen

@@ -324,6 +324,33 @@ def record_answer(
     return canonical
 
 
+def record_for_the_record(
+    screening: Screening, values: Mapping[str, Any], *, channel: str, answered_at: datetime | None = None
+) -> None:
+    """Store answers to questions a finished screening kept "for the record" (spec, "What
+    every channel must keep"): all or nothing. They can change neither the tier nor a flag;
+    the explanation and the statistics categories gain them."""
+    if screening.status != "complete":
+        raise ScreeningError("status", "only a finished screening takes answers for the record")
+    q = questionnaire_of(screening)
+    offered = {question.code for question in questionnaires.for_the_record(q, screening.answer_map())}
+    canonical = {}
+    for code, value in values.items():
+        if code not in offered:
+            raise ScreeningError(code, "this question is not offered for the record")
+        try:
+            canonical[code] = questionnaires.validate_answer(q, code, value)
+        except AnswerError as exc:
+            raise ScreeningError(code, str(exc)) from None
+    tier, flags = screening.tier, sorted(screening.flags or [])
+    for code, value in canonical.items():
+        screening.answers.append(Answer(code=code, value=str(value), channel=channel, answered_at=answered_at or utcnow()))
+    db.session.flush()
+    result = refresh_result(screening, q)
+    if (result.tier, sorted(result.flags)) != (tier, flags):  # for_the_record guarantees it
+        raise RuntimeError(f"an answer for the record changed screening {screening.id}'s result")
+
+
 def refresh_result(screening: Screening, q: Questionnaire | None = None) -> questionnaires.Result:
     q = q or questionnaire_of(screening)
     result = questionnaires.score(q, screening.answer_map())

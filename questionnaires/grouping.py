@@ -1,0 +1,92 @@
+"""Questions asked together: one reply (phone channels) or one screen (web) for a group.
+
+A question's ``group`` comes from the questionnaire file (``group``), else an indicator's
+section. A group is asked only with what the skip rule still needs: the first question
+:func:`~questionnaires.engine.next_question` would ask, then the later open questions of
+the same group that :func:`~questionnaires.engine.can_change` still lists, in
+questionnaire order. It is recomputed after every reply, so a group never holds a question
+an earlier reply made pointless. A question whose condition (``when``) reads another
+question of the group is left for a later group: its answer could not be judged yet.
+
+Channels pass ``fits`` (does a group still fit one message or screen?) and ``most``.
+
+Pure Python, like the rest of the package.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from .engine import ALWAYS_ASKED_SECTIONS, can_change, effective_answers, for_the_record, is_asked, next_question
+from .model import Question, Questionnaire
+
+Fits = Callable[[Sequence[Question]], bool]
+
+
+def next_group(
+    q: Questionnaire,
+    answers: Mapping[str, Any],
+    *,
+    skip_unneeded: bool = False,
+    fits: Fits | None = None,
+    most: int = 8,
+) -> tuple[Question, ...]:
+    """The questions to ask together now (empty when the screening is done)."""
+    kept = effective_answers(q, answers)
+    first = next_question(q, kept, skip_unneeded=skip_unneeded)
+    if first is None:
+        return ()
+    if first.group is None:
+        return (first,)
+    needed = can_change(q, kept) if skip_unneeded else None
+    candidates = [
+        question
+        for question in q.questions
+        if question.group == first.group
+        and question.code != first.code
+        and question.code not in kept
+        and is_asked(q, question, kept)
+        and (needed is None or question.section in ALWAYS_ASKED_SECTIONS or question.code in needed)
+    ]
+    return _fill([first], _after(q, first, candidates), fits, most)
+
+
+def record_groups(
+    q: Questionnaire, answers: Mapping[str, Any], *, fits: Fits | None = None, most: int = 8
+) -> list[tuple[Question, ...]]:
+    """The questions :func:`~questionnaires.engine.for_the_record` offers after the result,
+    in groups (consecutive questions of one group, as many as fit)."""
+    groups: list[list[Question]] = []
+    for question in for_the_record(q, answers):
+        if groups and groups[-1][0].group is not None and groups[-1][0].group == question.group:
+            trial = groups[-1] + [question]
+            if len(trial) <= most and (fits is None or fits(trial)) and not _reads_any(question, groups[-1]):
+                groups[-1] = trial
+                continue
+        groups.append([question])
+    return [tuple(group) for group in groups]
+
+
+def _after(q: Questionnaire, first: Question, questions: Iterable[Question]) -> list[Question]:
+    order = {code: index for index, code in enumerate(q.codes)}
+    return sorted((question for question in questions if order[question.code] > order[first.code]),
+                  key=lambda question: order[question.code])
+
+
+def _fill(group: list[Question], candidates: list[Question], fits: Fits | None, most: int) -> tuple[Question, ...]:
+    for question in candidates:
+        if len(group) >= most:
+            break
+        if _reads_any(question, group):
+            continue
+        trial = group + [question]
+        if fits is not None and not fits(trial):
+            continue  # a shorter later question may still fit; this one comes next time
+        group = trial
+    return tuple(group)
+
+
+def _reads_any(question: Question, group: Sequence[Question]) -> bool:
+    """Whether ``question``'s condition reads an answer to a question of ``group``."""
+    if question.when is None:
+        return False
+    return bool(question.when.codes() & {member.code for member in group})
