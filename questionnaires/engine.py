@@ -618,11 +618,23 @@ def _tally_changers(q: Questionnaire, kept: Mapping[str, Any], open_questions: l
         groups[effect] = groups.get(effect, 0) + 1
     if not groups:
         return set()
-    packing = _packing(cap)
-    verdicts = packing.verdicts(minor, working, q.scoring.met, q.scoring.partial)
-    ordered = [(effect, count, packing.steps(effect)) for effect, count in sorted(groups.items(), key=lambda item: repr(item[0]))]
-    mattering = _mattering(packing, packing.pack(_masked_tally(base, relevant)), ordered, verdicts)
+    ordered = tuple(sorted(groups.items(), key=lambda item: repr(item[0])))
+    base_state = _packing(cap).pack(_masked_tally(base, relevant))
+    mattering = _remembered_mattering(cap, q.scoring.met, q.scoring.partial, minor, working, base_state, ordered)
     return {code for code, effect in effects.items() if effect in mattering}
+
+
+@lru_cache(maxsize=4096)
+def _remembered_mattering(cap: int, met: int, partial: int, minor: bool, working: bool, base: int,
+                          groups: tuple[tuple[Effect, int], ...]) -> frozenset[Effect]:
+    # The search reads only these: the tally so far (packed, masked to what the verdict
+    # reads) and how many open questions of each effect are left. Far fewer than the
+    # answer sets they come from (an age of 30 or 31, a place, a "no": all the same here),
+    # so screenings under way share them within a process.
+    packing = _packing(cap)
+    verdicts = packing.verdicts(minor, working, met, partial)
+    ordered = [(effect, count, packing.steps(effect)) for effect, count in groups]
+    return frozenset(_mattering(packing, base, ordered, verdicts))
 
 
 # The Tally fields the verdict (tier, forced_labour, incomplete) reads, by (minor, working).
