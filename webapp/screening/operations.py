@@ -320,9 +320,9 @@ def record_answer(
         existing.value = stored
         existing.channel = channel
         existing.answered_at = answered_at or utcnow()
-    # No flush of its own: the answer and the refreshed result go out with the caller's
-    # next flush (the SMS dialogue flushes once per message) or commit.
-    refresh_result(screening, q)
+    # No flush of its own: the answer goes out with the caller's next flush (the SMS
+    # dialogue flushes once per message) or commit. The stored result is the finished
+    # screening's (``finish``); nothing reads a draft's, so it is not recomputed per answer.
     return canonical
 
 
