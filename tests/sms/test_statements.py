@@ -76,7 +76,7 @@ def test_each_answer_costs_a_handful_of_statements(channel_app, channel_client, 
 def test_a_retried_message_costs_one_look_up_and_changes_nothing(channel_app, channel_client, staff):
     post_sms(channel_client, "SCREEN")
     sid = new_sid()
-    first, texts = post_sms(channel_client, "1", sid=sid)
+    _, texts = post_sms(channel_client, "1", sid=sid)
     with channel_app.app_context():
         before = (database.session.scalar(select(func.count()).select_from(Answer)),
                   database.session.scalar(select(func.count()).select_from(InboundMessage)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import ClassVar
 
 from limits.storage import MemoryStorage
 
@@ -17,7 +18,7 @@ SWEEP_EVERY = 1.0  # seconds between sweeps of expired counters
 
 
 class SweptMemoryStorage(MemoryStorage):
-    STORAGE_SCHEME = ["memory"]  # replaces limits' class for this scheme
+    STORAGE_SCHEME: ClassVar[list[str]] = ["memory"]  # replaces limits' class for this scheme
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
         self._next_sweep = 0.0
