@@ -69,7 +69,7 @@ def message_states(q, full: dict) -> list[dict]:
 
 
 def clear_caches(module) -> None:
-    for name in ("_reachable", "_successors", "_tally_outcome", "_remembered_can_change"):
+    for name in ("_reachable", "_successors", "_tally_outcome", "_remembered_can_change", "_remembered_mattering"):
         if hasattr(module, name):
             getattr(module, name).cache_clear()
     if hasattr(module, "_PACKINGS"):  # the kept steps and verdicts of tallies

@@ -618,11 +618,36 @@ def _tally_changers(q: Questionnaire, kept: Mapping[str, Any], open_questions: l
         groups[effect] = groups.get(effect, 0) + 1
     if not groups:
         return set()
-    packing = _packing(cap)
-    verdicts = packing.verdicts(minor, working, q.scoring.met, q.scoring.partial)
-    ordered = [(effect, count, packing.steps(effect)) for effect, count in sorted(groups.items(), key=lambda item: repr(item[0]))]
-    mattering = _mattering(packing, packing.pack(_masked_tally(base, relevant)), ordered, verdicts)
+    # Past a few questions more of one effect lead nowhere new (see _enough): counted up to
+    # there, screenings that differ only in how many such questions are left share a verdict.
+    ordered = tuple(sorted(((effect, min(count, _enough(effect, cap))) for effect, count in groups.items()),
+                           key=lambda item: repr(item[0])))
+    base_state = _packing(cap).pack(_masked_tally(base, relevant))
+    mattering = _remembered_mattering(cap, q.scoring.met, q.scoring.partial, minor, working, base_state, ordered)
     return {code for code, effect in effects.items() if effect in mattering}
+
+
+def _enough(effect: Effect, cap: int) -> int:
+    """Open questions of ``effect`` beyond which more change nothing the search reads: any
+    mix of y yes and u unsure answers (y + u > n) reaches the tally min(y, n) yes and the
+    rest unsure reach, once n answers fill every points field it adds to up to ``cap``
+    (the yes/no fields need one). One more for the question whose own answer is weighed."""
+    points = [p for p in (effect.means, effect.purpose) if p > 0]
+    filled = max(1, -(-cap // min(points))) if points else 1
+    return filled + 1
+
+
+@lru_cache(maxsize=4096)
+def _remembered_mattering(cap: int, met: int, partial: int, minor: bool, working: bool, base: int,
+                          groups: tuple[tuple[Effect, int], ...]) -> frozenset[Effect]:
+    # The search reads only these: the tally so far (packed, masked to what the verdict
+    # reads) and how many open questions of each effect are left. Far fewer than the
+    # answer sets they come from (an age of 30 or 31, a place, a "no": all the same here),
+    # so screenings under way share them within a process.
+    packing = _packing(cap)
+    verdicts = packing.verdicts(minor, working, met, partial)
+    ordered = [(effect, count, packing.steps(effect)) for effect, count in groups]
+    return frozenset(_mattering(packing, base, ordered, verdicts))
 
 
 # The Tally fields the verdict (tier, forced_labour, incomplete) reads, by (minor, working).

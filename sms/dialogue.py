@@ -8,12 +8,14 @@ exactly like the web form. Nothing here commits: the caller owns the transaction
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Text, bindparam, cast, delete, select, update
+from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 import questionnaires
 from questionnaires import replies
@@ -181,21 +183,27 @@ _MINE = (
     SmsSession.training == bindparam("the_training"),
 )
 _TAKE_WRITE_LOCK = update(SmsSession).where(*_MINE).values(page=SmsSession.page)
+# The encrypted phone numbers are left unread (a decryption each): the session was found
+# by the keyed hash of the very number it stores, so only whether it stores one is asked.
 _KNOWN_SESSION = (
     select(
         SmsSession,
         User,
         select(InboundMessage.reply).where(InboundMessage.message_sid == bindparam("message_sid")).scalar_subquery(),
+        SmsSession.phone.is_(None),
     )
     .join(User, (User.phone_hash == SmsSession.phone_hash) & User.active.is_(True))
     .where(*_MINE)
+    .options(defer(SmsSession.phone), defer(User.phone))
     .with_for_update(of=SmsSession)
     .execution_options(populate_existing=True)
 )
+# The stored result (a JSON explanation) comes once per answer row of the join: read as
+# text, the driver does not parse it again for each, and it is parsed here once.
 _SCREENING_WITH_ANSWERS = (
-    select(Screening)
+    select(Screening, cast(Screening.result, Text))
     .where(Screening.id == bindparam("screening_id"))
-    .options(joinedload(Screening.answers))
+    .options(joinedload(Screening.answers), defer(Screening.result))
     .execution_options(populate_existing=True)
 )
 
@@ -226,12 +234,19 @@ def open_known_session(raw_phone: str | None, channel: str, *, training: bool = 
     row = db.session.execute(_KNOWN_SESSION, dict(keys, message_sid=message_sid)).one_or_none()
     if row is None:
         return None
-    session, user, previous_reply = row
+    session, user, previous_reply, no_phone = row
     caller = Caller(user, phone_hash, e164, training)
-    session = _claimed(session, caller)
+    if session.user_id != user.id:  # as _claimed, without reading the phone it stores
+        _reset(session)
+        session.user_id = user.id
+    if no_phone:
+        session.phone = e164
     screening = None
     if previous_reply is None and session.screening_id is not None:  # a retry needs none
-        screening = db.session.scalars(_SCREENING_WITH_ANSWERS, {"screening_id": session.screening_id}).unique().one_or_none()
+        found = db.session.execute(_SCREENING_WITH_ANSWERS, {"screening_id": session.screening_id}).unique().first()
+        if found is not None:
+            screening, result = found
+            set_committed_value(screening, "result", json.loads(result) if result is not None else None)
     return Opened(session, caller, screening, previous_reply)
 
 

@@ -90,6 +90,38 @@ def test_witnesses_find_what_the_exhaustive_search_finds(monkeypatch):
             collected[question.code] = full[question.code]
     with_witnesses = [engine._can_change(V2, Q.effective_answers(V2, state)) for state in states]
     monkeypatch.setattr(engine, "_WITNESS_TRIALS", 0)
+    engine._remembered_mattering.cache_clear()  # the verdicts above are remembered
     exhaustive = [engine._can_change(V2, Q.effective_answers(V2, state)) for state in states]
     assert len(states) > 100
     assert with_witnesses == exhaustive
+
+
+def test_counting_open_questions_only_up_to_enough_changes_no_verdict(monkeypatch):
+    """The search's verdicts are remembered with each effect's open questions counted only
+    up to engine._enough: the same sets as with every question counted."""
+    import random
+
+    rng = random.Random(5)
+    states = []
+    for _ in range(6):
+        full = {"consent": "yes", "U1": "no", "U2": "no", "U3": "no", "sex": rng.choice(["female", "male"]),
+                "age": rng.choice([15, 30]), "home_province": "BMC", "nationality": rng.choice(["KH", "TH"]),
+                "exploitation_country": "TH", "sector": rng.choice(["fishing", "none"]), "return_mode": "rescued"}
+        for question in V2.questions:
+            if question.is_indicator:
+                full.setdefault(question.code, rng.choice(["no", "no", "yes", "unknown", "refused"]))
+        collected: dict = {}
+        while True:
+            states.append(dict(collected))
+            question = Q.next_question(V2, collected, skip_unneeded=True)
+            if question is None:
+                break
+            collected[question.code] = full[question.code]
+    engine._remembered_mattering.cache_clear()
+    counted_to_enough = [engine._can_change(V2, Q.effective_answers(V2, state)) for state in states]
+    monkeypatch.setattr(engine, "_enough", lambda effect, cap: 10_000)
+    engine._remembered_mattering.cache_clear()
+    counted_all = [engine._can_change(V2, Q.effective_answers(V2, state)) for state in states]
+    engine._remembered_mattering.cache_clear()
+    assert len(states) > 100
+    assert counted_to_enough == counted_all

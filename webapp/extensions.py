@@ -32,5 +32,7 @@ login_manager = LoginManager()
 from flask_limiter import Limiter  # noqa: E402
 from flask_limiter.util import get_remote_address  # noqa: E402
 
+from .core import ratelimit  # noqa: E402,F401  (memory:// without a thread per hit)
+
 # Storage comes from RATELIMIT_STORAGE_URI: memory by default, Redis across processes.
 limiter = Limiter(key_func=get_remote_address)

@@ -51,8 +51,9 @@ class Screening(db.Model):
     callback_phone: Mapped[str | None] = mapped_column(EncryptedText)
     gps: Mapped[str | None] = mapped_column(EncryptedText)  # "lat,lon", encrypted at rest
     note: Mapped[str | None] = mapped_column(EncryptedText)
-    # The engine's result at the last change; the full explanation is recomputable from the
-    # answers and questionnaire version, and kept here as it was shown.
+    # The engine's result when the screening was finished (a draft's is not kept current:
+    # nothing reads it); the full explanation is recomputable from the answers and
+    # questionnaire version, and kept here as it was shown.
     tier: Mapped[str | None] = mapped_column(String(20), index=True)
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)

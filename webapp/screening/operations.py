@@ -1,6 +1,7 @@
 """Screening state changes shared by every channel (web form, offline sync, SMS, USSD).
 
-Each function flushes and never commits: the request (or CLI command, or SMS handler) owns
+Each function flushes (``record_answer`` leaves it to the caller's next flush or
+commit) and never commits: the request (or CLI command, or SMS handler) owns
 the transaction, so a failure anywhere leaves nothing half-done.
 """
 from __future__ import annotations
@@ -319,8 +320,9 @@ def record_answer(
         existing.value = stored
         existing.channel = channel
         existing.answered_at = answered_at or utcnow()
-    db.session.flush()
-    refresh_result(screening, q)
+    # No flush of its own: the answer goes out with the caller's next flush (the SMS
+    # dialogue flushes once per message) or commit. The stored result is the finished
+    # screening's (``finish``); nothing reads a draft's, so it is not recomputed per answer.
     return canonical
 
 
