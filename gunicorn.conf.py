@@ -24,7 +24,7 @@ preload_app = False  # each worker opens its own database pool
 def post_worker_init(worker):
     """Each worker reads the questionnaires and the phone texts and fills the skip rule's
     tables before its first request, so no message pays for them (sms/warm.py)."""
-    from sms.warm import warm_up
+    from sms.warm import warm_up  # noqa: PLC0415 - gunicorn reads this file before the app is importable
 
     warm_up()
 # Access log: path without the query string (the USSD token travels there), no client IP,

@@ -19,9 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from webapp.core.geo import great_circle_km  # noqa: E402
-from webapp.referrals.matching import (  # noqa: E402
-    SERVICE_TYPES, Need, Person, ServiceEntry, match, refusal,
+from webapp.core.geo import great_circle_km
+from webapp.referrals.matching import (
+    SERVICE_TYPES,
+    Need,
+    Person,
+    ServiceEntry,
+    match,
+    refusal,
 )
 
 PROVINCES = ["BMC", "BTB", "PNP", "SRP", "SVR", "KKG", "OMC", "PLN", "KDL", "TKO"]

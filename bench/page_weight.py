@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import zlib
 import re
 import sys
 import tempfile
 import threading
+import zlib
 from dataclasses import dataclass, field
+from datetime import UTC
 from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -240,7 +241,7 @@ def no_js_path(server) -> tuple[list[Fetch], list[tuple[str, list[Fetch]]]]:
 def js_path(server) -> tuple[list[Fetch], list[tuple[str, list[Fetch]]], int]:
     """What the in-browser form costs; the questions themselves run on the phone (0 bytes)."""
     import uuid
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     phone = Phone(*server.server_address[:2])
     first, login, _mine = log_in(phone)
@@ -263,7 +264,6 @@ def js_path(server) -> tuple[list[Fetch], list[tuple[str, list[Fetch]]], int]:
     phone.request("GET", "/api/questionnaire")
     screens.append(("open the in-browser form", phone.since(mark)))
     import questionnaires
-
     from questionnaires import screens as plan
 
     q = questionnaires.load()
@@ -280,7 +280,7 @@ def js_path(server) -> tuple[list[Fetch], list[tuple[str, list[Fetch]]], int]:
             asked[code] = questionnaires.validate_answer(q, code, raw)
     kept = questionnaires.effective_answers(q, asked)
 
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     body = {
         "uuid": str(uuid.uuid4()),
         "context": {"kind": "post", "post_code": "POIPET"},

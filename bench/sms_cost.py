@@ -41,10 +41,10 @@ from sms import messages  # noqa: E402
 from sms.channels import caller_sms_reply, caller_ussd_reply  # noqa: E402
 from sms.dialogue import identify  # noqa: E402
 from sms.models import SmsSession  # noqa: E402
-from webapp.outbox.segments import cost, fits_sms, fits_ussd  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.config import Config  # noqa: E402
 from webapp.extensions import db  # noqa: E402
+from webapp.outbox.segments import cost, fits_sms, fits_ussd  # noqa: E402
 from webapp.screening.models import Screening  # noqa: E402
 
 PHONES = {"km": "+85512000001", "en": "+85512000002"}
@@ -136,7 +136,8 @@ def screen(app, q, vignette: dict, language: str, skipping: bool) -> Run:
         for _ in range(200):
             texts = caller_sms_reply(caller, body, skip_unneeded=skipping)
             db.session.commit()
-            session = db.session.scalars(select(SmsSession).where(SmsSession.phone_hash == caller.phone_hash, SmsSession.channel == "sms")).one()
+            session = db.session.scalars(
+                select(SmsSession).where(SmsSession.phone_hash == caller.phone_hash, SmsSession.channel == "sms")).one()
             if session.state not in ("consent", "asking"):
                 # The result's message announces the record step; its questions that follow
                 # in the same turn belong to that step.
@@ -161,7 +162,8 @@ def screen(app, q, vignette: dict, language: str, skipping: bool) -> Run:
                 break
             after += caller_sms_reply(caller, body, skip_unneeded=skipping)
             db.session.commit()
-            session = db.session.scalars(select(SmsSession).where(SmsSession.phone_hash == caller.phone_hash, SmsSession.channel == "sms")).one()
+            session = db.session.scalars(
+                select(SmsSession).where(SmsSession.phone_hash == caller.phone_hash, SmsSession.channel == "sms")).one()
         screening = db.session.scalars(select(Screening).where(Screening.id > before)).first()
         tier = screening.tier if screening is not None else "not_screened"  # declined: only counted
         flags = sorted(screening.flags or []) if screening is not None else []

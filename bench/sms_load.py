@@ -40,7 +40,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,8 +149,8 @@ def prepare(config: Config, phones: int) -> None:
 
 def stored_counts(config: Config) -> dict[str, int]:
     from sms.models import InboundMessage
-    from webapp.outbox.models import OutboxMessage
     from webapp.extensions import db
+    from webapp.outbox.models import OutboxMessage
     from webapp.screening.models import Answer, Screening
 
     app = create_app(config)
@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.phones <= 500 or not 1 <= args.seconds <= 600:
         parser.error("--phones must be 1..500 and --seconds 1..600")
 
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     load_before = os.getloadavg()[0]
     database_url = create_database(args.admin_url)
     try:

@@ -2,6 +2,7 @@
 
 Pure Python: no Flask, SQLAlchemy, Twilio or other project imports (a test enforces it).
 """
+from . import meaning, screens
 from .engine import (
     TIERS,
     AnswerError,
@@ -18,16 +19,15 @@ from .engine import (
     validate_answer,
     validate_answers,
 )
-from . import meaning, screens
 from .grouping import next_group, record_groups
 from .loader import DefinitionError, available_versions, current_version, load, load_file, load_places
 from .model import INDICATOR_VALUES, Question, Questionnaire
 
 __all__ = [
+    "INDICATOR_VALUES",
     "TIERS",
     "AnswerError",
     "DefinitionError",
-    "INDICATOR_VALUES",
     "Question",
     "Questionnaire",
     "Result",

@@ -13,12 +13,12 @@ import dataclasses
 import json
 import random
 import threading
-
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from .model import INDICATOR_VALUES, NO_CATEGORY, SCORED_ELEMENTS, Condition, Question, Questionnaire
+from .model import NO_CATEGORY, SCORED_ELEMENTS, Condition, Question, Questionnaire
 
 TIERS = ("not_screened", "likely_victim", "possible_victim", "exploited_migrant", "not_indicated")
 # Higher is more serious; used to explain, never to decide.
@@ -223,7 +223,7 @@ class Tally:
     penalty: bool = False
     penalty_hyp: bool = False
 
-    def add(self, effect: Effect, answer: str, cap: int | None = None) -> "Tally":
+    def add(self, effect: Effect, answer: str, cap: int | None = None) -> Tally:
         if answer not in ("yes",) + UNSURE:
             return self
 
@@ -870,13 +870,13 @@ def _witnessed(packing: _Packing, base: int, groups: list, verdict) -> set[Effec
     effects of a screening under way matter, and each needs only one witness; those not
     witnessed here go to the exhaustive search."""
     combine = packing.combine
-    rng = random.Random(len(groups))
+    rng = random.Random(len(groups))  # noqa: S311 - a reproducible search order, not a secret
     found: set[Effect] = set()
     for trial in range(_WITNESS_TRIALS):
         # Each group's answers (how many questions answered yes or unsure; the rest no),
         # taken together from nothing: one question of the group is the one varied.
         deltas, rests = [], []
-        for effect, count, step in groups:
+        for _effect, count, step in groups:
             if trial < 3:
                 picks = [trial] * count
             else:
@@ -894,7 +894,7 @@ def _witnessed(packing: _Packing, base: int, groups: list, verdict) -> set[Effec
         for i in range(len(groups) - 1, -1, -1):
             suffix[i] = combine(deltas[i], suffix[i + 1])
         prefix = base
-        for i, (effect, count, step) in enumerate(groups):
+        for i, (effect, _count, step) in enumerate(groups):
             if effect not in found:
                 state = combine(combine(prefix, suffix[i + 1]), rests[i])
                 before = verdict(state)

@@ -14,7 +14,8 @@ Pure Python, like the rest of the package.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from .engine import ALWAYS_ASKED_SECTIONS, can_change, effective_answers, for_the_record, is_asked, next_question
 from .model import Question, Questionnaire

@@ -4,7 +4,8 @@ exploitation), referral needs. A new version may rename or add questions; figure
 referrals, exports and the linkage key follow its tags."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .model import NO_CATEGORY, Questionnaire
 

@@ -1,8 +1,9 @@
 """The checklist as typed, immutable objects, built by :mod:`questionnaires.loader`."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 INDICATOR_VALUES = ("yes", "no", "unknown", "refused")
 CONSENT_VALUES = ("yes", "no")
@@ -126,7 +127,7 @@ class Condition:
     op: str | None = None  # equals / in / answered
     values: tuple[str, ...] = ()
     minor: bool | None = None
-    parts: tuple["Condition", ...] = ()
+    parts: tuple[Condition, ...] = ()
 
     def codes(self) -> set[str]:
         found = {self.code} if self.code else set()

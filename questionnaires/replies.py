@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence, Union
 
 from babel import Locale
 
@@ -194,7 +194,7 @@ def parse_group(text: str | None, q: Questionnaire, questions: Sequence[Question
     if len(tokens) != len(questions):
         return None
     found: dict[str, str | int] = {}
-    for question, token in zip(questions, tokens):
+    for question, token in zip(questions, tokens, strict=False):
         value = parse_answer(q, question, token)
         if value is None:
             return None

@@ -18,8 +18,9 @@ static/js/screen.js mirrors these functions (tests/browser/test_engine_parity.py
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .engine import ALWAYS_ASKED_SECTIONS, _kept_for_the_record, can_change, effective_answers, is_asked
 from .model import Question, Questionnaire

@@ -8,6 +8,7 @@ exactly like the web form. Nothing here commits: the caller owns the transaction
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -636,10 +637,9 @@ class Dialogue:
         values = replies.parse_group(text, self.q, group)
         if values is None:
             return Turn([Say("unclear", key="group", params={"n": len(group)}), self._question_say()])
-        try:
+        # Offered no longer (answered on the web meanwhile): offer what is left.
+        with contextlib.suppress(ScreeningError):
             screening_ops.record_for_the_record(screening, values, channel=self.channel, answered_at=self.now)
-        except ScreeningError:
-            pass  # offered no longer (answered on the web meanwhile): offer what is left
         self._touch()
         _reset(self.session)
         turn = Turn([], end=True)

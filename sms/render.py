@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from questionnaires import Question, Questionnaire, replies
 from webapp.outbox.segments import fits_sms, fits_ussd, is_gsm7
@@ -127,7 +128,7 @@ def group_variants(q: Questionnaire, questions: list[Question], language: str, *
     wordings = (["ussd"] if ussd else ["sms", "ussd"])
     for wording in wordings:
         lines = []
-        for letter, question in zip(letters, questions):
+        for letter, question in zip(letters, questions, strict=False):
             line = f"{letter}) {getattr(question, wording).get(language)}"
             if not _shares_key(questions):
                 line += " " + answer_key(q, question, language, short=True)
@@ -193,7 +194,7 @@ def _sms_help(q: Questionnaire, questions: list[Question], language: str) -> lis
     fits = lambda text: fits_sms(text, language)  # noqa: E731
     letters = messages.text("group.letters", language)
     parts: list[str] = []
-    for letter, question in zip(letters, questions):
+    for letter, question in zip(letters, questions, strict=False):
         if question.help is not None:
             prefix = f"{letter}) " if len(questions) > 1 else ""
             parts.extend(wrap(prefix + question.help.get(language), fits))
@@ -359,7 +360,7 @@ def ussd_screen(
         # The help of each question asked together, then the group again (one input answers it).
         members = [q.question(code) for code in group]
         letters = messages.text("group.letters", language)
-        helps = [f"{letter}) {member.help.get(language)}" for letter, member in zip(letters, members) if member.help]
+        helps = [f"{letter}) {member.help.get(language)}" for letter, member in zip(letters, members, strict=False) if member.help]
         screen = group_variants(q, members, language, ussd=True)[-1]
         pages = (ussd_pages(helps, [], language) if helps else []) + [screen]
     elif showing_help:

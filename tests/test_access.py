@@ -7,8 +7,8 @@ from werkzeug.routing import IntegerConverter, Rule
 from tests.conftest import make_config
 from tests.web import login, make_user
 from webapp import create_app
-from webapp.auth.models import ROLES
 from webapp.auth import access
+from webapp.auth.models import ROLES
 
 PLACEHOLDERS = {"int": "999999", "default": "00000000-0000-0000-0000-000000000000", "string": "00000000-0000-0000-0000-000000000000"}
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import make_config
 from webapp import create_app
 from webapp.config import Config, ConfigError
-from tests.conftest import make_config
 
 
 def test_production_without_secrets_refuses_to_start():

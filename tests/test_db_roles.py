@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import make_config, postgres_url, with_search_path
 from webapp import create_app

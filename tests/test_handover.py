@@ -95,7 +95,7 @@ def test_person_answers_privately_in_vietnamese_and_the_screener_takes_the_phone
     assert result_location.endswith("/handover/back")
     # One question per page, in Vietnamese, with symbols, marked as a draft translation, and
     # nothing of an earlier answer: no back link, no chosen button, no case number, no menu.
-    for code, page in zip(asked, pages):
+    for code, page in zip(asked, pages, strict=True):
         assert q.question(code).text_for("vi") in page
         assert "ការបកប្រែព្រាង" in page
         assert 'class="top"' not in page and screening.case_number not in page

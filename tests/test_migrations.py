@@ -7,7 +7,6 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 
-
 def schema_diff(db):
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})

@@ -18,8 +18,7 @@ from tests.test_screening_api import payload, post, token
 from tests.web import csrf, login, make_user
 from webapp import create_app
 from webapp.audit.models import AuditEvent, AuditImmutable
-from webapp.core import crypto
-from webapp.core import keys
+from webapp.core import crypto, keys
 from webapp.core.types import utcnow
 from webapp.extensions import db as database
 from webapp.figures import operations as figures

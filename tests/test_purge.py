@@ -16,15 +16,14 @@ from tests.test_screening_api import VIGNETTES
 from tests.web import csrf, login, make_user
 from webapp.auth.models import User
 from webapp.core import crypto
-from webapp.screening.retention import PURGED
 from webapp.core.types import EncryptedText, utcnow
 from webapp.extensions import db as database
-from webapp.referrals.models import Referral
 from webapp.figures import operations as figures
+from webapp.referrals.models import Referral
 from webapp.review import operations as review
-from webapp.screening import linkage
-from webapp.screening import operations
+from webapp.screening import linkage, operations
 from webapp.screening.models import Answer, Screening
+from webapp.screening.retention import PURGED
 
 # Encrypted columns that are not case data, each with where it is dealt with.
 NOT_CASE_DATA = {

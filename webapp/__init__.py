@@ -62,8 +62,8 @@ def _register_features(app: Flask) -> None:
     from . import maintenance, models  # noqa: F401  (models: register every table with the metadata)
     from .admin import views as admin_views
     from .audit import views as audit_views
-    from .auth import guard
     from .auth import cli as auth_cli
+    from .auth import guard
     from .auth import views as auth_views
     from .core import cli as core_cli
     from .core import health
@@ -131,4 +131,4 @@ def _check_locales(config: Config) -> None:
         raise ConfigError(f"DEFAULT_LOCALE {config.default_locale!r} is not one of {config.locales}")
 
 
-__all__ = ["create_app", "Config", "ConfigError", "request"]
+__all__ = ["Config", "ConfigError", "create_app", "request"]

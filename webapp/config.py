@@ -8,9 +8,10 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "testing", "production")
@@ -81,7 +82,7 @@ class Config:
         return self.env == "production"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Config":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
         env = dict(os.environ if environ is None else environ)
         name = env.get("APP_ENV", "production")
         if name not in ENVIRONMENTS:
@@ -126,7 +127,7 @@ class Config:
         config.check()
         return config
 
-    def with_development_defaults(self, instance: Path) -> "Config":
+    def with_development_defaults(self, instance: Path) -> Config:
         """Development on a fresh machine: SQLite and keys kept in ``instance/``."""
         instance.mkdir(parents=True, exist_ok=True)
         return replace(

@@ -5,9 +5,8 @@ Revises: 0003
 Create Date: 2026-11-23 17:01:39.707425
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004'

@@ -9,7 +9,6 @@ constraint, so batch mode copies the table (it holds dialogue positions only).
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0005'
 down_revision = '0004'

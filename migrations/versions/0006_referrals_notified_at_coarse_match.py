@@ -8,9 +8,8 @@ notified_at is filled from the referral's first "notified" event. Every stored m
 loses its distances to 0.1 km (three of them located the person to within ~25 m): each
 becomes one of four bands. That cannot be undone, so the downgrade keeps the bands.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006'

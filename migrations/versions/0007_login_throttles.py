@@ -11,7 +11,6 @@ keyed hash of (account, client address) and per account, and answered with growi
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0007'
 down_revision = '0006'

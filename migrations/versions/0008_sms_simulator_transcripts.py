@@ -8,9 +8,8 @@ One encrypted row per supervisor or administrator using the simulator. Transcrip
 were in session cookies are not carried over (they are training text; the page starts
 empty and drops the old cookie key).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008'

@@ -13,9 +13,8 @@ Create Date: 2026-11-30 10:00:00.000000
 - PostgreSQL: a statement trigger refuses TRUNCATE of audit_events (row triggers do not
   fire on TRUNCATE).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0009'

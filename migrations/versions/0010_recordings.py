@@ -4,9 +4,8 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-30 13:30:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010'

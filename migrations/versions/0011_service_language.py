@@ -7,9 +7,8 @@ Create Date: 2026-11-30 13:10:00.000000
 Khmer (``km``) for every existing service, as the default; ``en`` when the service asks for
 English (admin form, directory CSV column ``language``).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011'

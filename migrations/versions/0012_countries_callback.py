@@ -9,9 +9,8 @@ Create Date: 2026-11-30 13:20:00.000000
 - screenings.callback_phone: a hotline caller's call-back number, encrypted, only with the
   caller's consent.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0012'
 down_revision = '0011'

@@ -8,9 +8,8 @@ The screener's interface keeps the screener's language (``language``); the perso
 read or hear the questionnaire in another one it declares (vi, th, zh-Hans, id, ...).
 Screenings from before stay NULL (unknown).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0013'
 down_revision = '0012'

@@ -9,9 +9,8 @@ answers them all). State ``record``: after the result, the questions kept "for t
 are offered. SQLite cannot alter a constraint, so batch mode copies the table (it holds
 dialogue positions only).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0014'

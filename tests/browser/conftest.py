@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import ROOT, make_config, serving
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's; Playwright downloads none

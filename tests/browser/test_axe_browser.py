@@ -5,11 +5,11 @@ by phone, and the SMS simulator."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from tests.browser.helpers import VIGNETTES, log_in
+from tests.browser.helpers import VIGNETTES
 from tests.browser.test_phone_width_browser import PHONE, crawl
 from webapp.demo import DEMO_PASSWORD, seed_services
 
@@ -67,7 +67,7 @@ def submit(page, base, context: dict, vignette="e01", **answers) -> dict:
 
     values = dict(VIGNETTES[vignette]["answers"], **answers)
     kept = questionnaires.effective_answers(questionnaires.load(), values)
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     body = {"uuid": str(uuid.uuid4()), "context": context, "language": "km", "started_at": now,
             "answers": {code: {"value": value, "answered_at": now} for code, value in kept.items()}}
     page.goto(f"{base}/screenings/")

@@ -58,7 +58,8 @@ def test_two_quick_taps_answer_only_the_screen_shown(browser, server, real_settl
     page.touchscreen.tap(x, y)  # the same spot, a few milliseconds later
     page.wait_for_function("(form) => !form.isConnected", arg=urgent)
     assert page.locator("form.answers").get_attribute("data-screen") == "profile"
-    under = page.evaluate("([x, y]) => { const el = document.elementFromPoint(x, y); return el && el.closest('form.answers') ? el.tagName : null; }", [x, y])
+    under = page.evaluate("([x, y]) => { const el = document.elementFromPoint(x, y);"
+                          " return el && el.closest('form.answers') ? el.tagName : null; }", [x, y])
     page.wait_for_timeout(real_settle + 150)  # whatever the second tap did has happened by now
     assert page.locator("form.answers").get_attribute("data-screen") == "profile"
     assert set(page.evaluate(DRAFT)["answers"]) == {"U1", "U2", "U3"}, under

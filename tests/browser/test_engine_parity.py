@@ -130,7 +130,7 @@ def test_the_browser_leaves_out_exactly_what_the_engine_leaves_out(browser, live
     in_browser = page.evaluate(compare, [json.loads(json.dumps(doc)), cases, list(screens.groups(q))])
     page.close()
     python = [python_plan(q, a) for a in cases]
-    mismatches = [(a, p, b) for a, p, b in zip(cases, python, in_browser) if p != b]
+    mismatches = [(a, p, b) for a, p, b in zip(cases, python, in_browser, strict=True) if p != b]
     assert not mismatches, mismatches[:2]
     # The cases cover skipping: screens with questions left out, record screens, finished ones.
     assert sum(1 for p in python if p[3]) > 30

@@ -123,7 +123,7 @@ def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browse
 
     # The phone channels' skip rule chose each question, as the engine would have.
     so_far = {"consent": "yes"}
-    for code, value in zip(asked, shown):
+    for code, value in zip(asked, shown, strict=True):
         assert questionnaires.next_question(q, so_far, skip_unneeded=True).code == code
         so_far[code] = questionnaires.validate_answer(q, code, value)
     assert questionnaires.next_question(q, so_far, skip_unneeded=True) is None
@@ -152,7 +152,7 @@ def test_vietnamese_person_answers_privately_offline_for_a_khmer_screener(browse
     context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     page.wait_for_url("**/result", timeout=15000)
-    answers = {"consent": "yes", **dict(zip(asked, shown))}
+    answers = {"consent": "yes", **dict(zip(asked, shown, strict=True))}
     expected = questionnaires.score(q, questionnaires.validate_answers(q, answers))
     with live_app.app_context():
         screening = db.session.scalar(select(Screening))

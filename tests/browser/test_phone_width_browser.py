@@ -4,7 +4,7 @@ wider than the screen, and its buttons and header links are at least 48 px high.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -32,7 +32,7 @@ def submit_likely_victim(page, base):
     import questionnaires
 
     kept = questionnaires.effective_answers(questionnaires.load(), VIGNETTES["e01"]["answers"])
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     body = {
         "uuid": str(uuid.uuid4()), "context": {"kind": "post", "post_code": "POIPET"}, "language": "km",
         "answers": {code: {"value": value, "answered_at": now} for code, value in kept.items()}, "started_at": now,

@@ -9,7 +9,13 @@ from sqlalchemy import func, select
 
 from tests.browser.conftest import has_system_khmer_font
 from tests.browser.helpers import (
-    KHMER_RENDERING, VIGNETTES, answer_screen, expected_answers, khmer_renders, log_in, screen_codes,
+    KHMER_RENDERING,
+    VIGNETTES,
+    answer_screen,
+    expected_answers,
+    khmer_renders,
+    log_in,
+    screen_codes,
 )
 
 pytestmark = pytest.mark.browser
@@ -158,14 +164,14 @@ def test_offline_half_way_then_one_screening_with_every_answer(browser, server, 
     during = answer_until(page, answers, stop=lambda key: key == "act")
     act = screen_codes(page)
     page.locator('fieldset.q[data-code="A1"] input[value="yes"]').locator("xpath=..").click()  # one tap, then a reload
-    draft = page.evaluate("Object.keys(JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':draft')))).answers)")
+    draft = page.evaluate(DRAFT_ANSWERS)
     page.reload()  # still offline: the service worker serves the cached shell and questionnaire
     page.wait_for_selector("#app[data-step=question]")
     assert page.locator("form.answers").get_attribute("data-screen") == "act"  # resumed where it was
     assert page.locator('fieldset.q[data-code="A1"] input[value="yes"]').is_checked()  # with the tap it had
     # The boy's A1 "yes" settles the act: the rest of its screen can no longer change anything.
     assert act[0] == "A1" and len(act) > 1 and screen_codes(page) == ["A1"]
-    again = page.evaluate("Object.keys(JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':draft')))).answers)")
+    again = page.evaluate(DRAFT_ANSWERS)
     assert again == draft and set(before + during) | {"A1"} == set(draft)
     rest = answer_until(page, answers)
     page.wait_for_selector("#app[data-step=saved]")

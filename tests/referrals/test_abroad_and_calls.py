@@ -59,7 +59,7 @@ def test_consular_in_malaysia_gets_the_embassy_then_the_return_crossing_then_hom
 
 
 def test_consular_elsewhere_proposes_no_crossing_and_measures_nothing_from_phnom_penh(app, client, db):
-    ids = setup_directory(app)
+    setup_directory(app)
     make_user(app, "consular")
     screen_via_api(client, "consular", {"kind": "abroad", "country_code": "KR"}, home_province="unknown")
     referrals = referrals_of(db)
@@ -126,7 +126,7 @@ def test_the_callers_province_drives_the_referral_and_the_call_back_is_encrypted
 
 
 def test_no_call_back_without_consent_and_an_unknown_place_is_not_phnom_penh(app, client, db):
-    ids = setup_directory(app)
+    setup_directory(app)
     make_user(app, "hotline")
     login(client, "hotline")
     consent = start_call(client, safe_to_talk="yes", caller_province="unknown", callback="no",
@@ -152,7 +152,7 @@ def test_a_call_back_needs_a_number_when_the_caller_agrees(app, client, db):
 
 
 def test_no_signs_lists_what_the_person_can_still_use(app, client, db):
-    ids = setup_directory(app)
+    setup_directory(app)
     make_user(app, "border")
     result = screen_via_api(client, "border", {"kind": "post", "post_code": "POIPET"}, vignette="e02")
     page = client.get(result["result_url"]).get_data(as_text=True)

@@ -10,9 +10,9 @@ from tests.web import csrf, login, make_user
 from webapp.core.types import utcnow
 from webapp.demo import seed_services
 from webapp.extensions import db as database
+from webapp.outbox.models import OutboxMessage
 from webapp.referrals import operations
 from webapp.referrals.models import Referral, ReferralEvent
-from webapp.outbox.models import OutboxMessage
 
 
 def setup_directory(app):

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 import questionnaires
-
 from webapp.referrals.matching import Need, Person, ServiceEntry, match, needs_for
 
 POIPET = (13.66, 102.56)

@@ -6,7 +6,6 @@ in the audit trail (security finding 20), and declining asks why and for a confi
 from __future__ import annotations
 
 import pytest
-
 from sqlalchemy import select
 
 from tests.referrals.test_flow import screen, setup_directory, share
@@ -140,7 +139,7 @@ def test_declining_asks_for_a_reason_and_a_confirmation(sent, db):
     assert (declined.state, declined.decline_reason) == ("declined", "full")
 
 
-def test_sms_answer_to_an_unsent_referral_is_the_unknown_referral_answer(channel_app, client, db):  # noqa: F811
+def test_sms_answer_to_an_unsent_referral_is_the_unknown_referral_answer(channel_app, client, db):
     ids = setup_directory(channel_app)
     proposed = screen(channel_app, client)  # never asked
     response = post(client, payload("e01"), token(client))  # the same screener, a second person

@@ -13,12 +13,12 @@ from typing import ClassVar
 import pytest
 from sqlalchemy import select
 
-from webapp.outbox import operations as outbox
-from webapp.outbox.providers import provider_for
 from tests.referrals.test_flow import screen, setup_directory, share
 from tests.sms.conftest import channel_app, post_sms  # noqa: F401  (fixture)
 from webapp.core.types import utcnow
 from webapp.extensions import db as database
+from webapp.outbox import operations as outbox
+from webapp.outbox.providers import provider_for
 from webapp.referrals import operations
 from webapp.referrals.models import Referral
 
@@ -30,7 +30,7 @@ class Gateway(BaseHTTPRequestHandler):
 
     received: ClassVar[list[dict]] = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         length = int(self.headers["Content-Length"])
         self.received.append(json.loads(self.rfile.read(length)))
         self.send_response(201)

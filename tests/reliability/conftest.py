@@ -7,8 +7,7 @@ import pytest
 
 from tests.conftest import make_config
 from tests.reliability.harness import Gateway, Gunicorn, app_environment
-from tests.sms.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE, make_staff
-from tests.sms.conftest import channel_app, channel_client  # noqa: F401  (the SMS tests' fixtures)
+from tests.sms.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE, channel_app, channel_client, make_staff  # noqa: F401  (the SMS tests' fixtures)
 
 
 def staff_phone(i: int) -> str:

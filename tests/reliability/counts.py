@@ -13,7 +13,6 @@ from webapp.core import phones
 from webapp.extensions import db
 from webapp.screening.models import Screening
 
-
 # A session in one of these is still in the middle of a screening.
 OPEN_STATES = ("consent", "asking", "choosing")
 

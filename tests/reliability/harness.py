@@ -108,7 +108,7 @@ class Gunicorn:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "Gunicorn":
+    def start(self) -> Gunicorn:
         command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), self.target]
         self.log_dir.mkdir(parents=True, exist_ok=True)
         # Open for the server's lifetime (its stdout and stderr), closed when it stops.
@@ -179,7 +179,7 @@ class Gunicorn:
         if self._own_dir:
             shutil.rmtree(self.log_dir, ignore_errors=True)
 
-    def __enter__(self) -> "Gunicorn":
+    def __enter__(self) -> Gunicorn:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -428,7 +428,7 @@ class ThrowawayPostgres:
         path = self.directory / "server.log" if self.directory else None
         return path.read_text(errors="replace") if path and path.exists() else ""
 
-    def start(self) -> "ThrowawayPostgres":
+    def start(self) -> ThrowawayPostgres:
         for tool in ("initdb", "pg_ctl"):
             if not (self.bin_dir / tool).exists():
                 raise PostgresUnavailable(f"{self.bin_dir / tool} not found (set PG_BIN)")
@@ -476,7 +476,7 @@ class ThrowawayPostgres:
         shutil.rmtree(self.directory, ignore_errors=True)
         self.directory = None
 
-    def __enter__(self) -> "ThrowawayPostgres":
+    def __enter__(self) -> ThrowawayPostgres:
         try:
             return self.start()
         except Exception:

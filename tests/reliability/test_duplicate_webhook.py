@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
+from tests.conftest import serving
 from tests.reliability.conftest import gateway_for
 from tests.reliability.counts import actual_counts, expected_counts, mismatches
 from tests.reliability.harness import screen_by_sms, vignettes
 from tests.sms.conftest import twiml_messages
-from tests.conftest import serving
 
 pytestmark = pytest.mark.reliability
 

@@ -17,12 +17,12 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
 import questionnaires
+from tests.conftest import serving
 from tests.reliability.harness import vignettes
 from tests.test_screening_api import payload
 from tests.web import PASSWORD, csrf, make_user
 from webapp.extensions import db as database
 from webapp.screening.models import Answer, Screening
-from tests.conftest import serving
 
 pytestmark = pytest.mark.reliability
 

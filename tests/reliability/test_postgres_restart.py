@@ -24,18 +24,26 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from webapp.outbox import operations as outbox
-from webapp.outbox.models import OutboxMessage
-from webapp.outbox.providers import provider_for
 from tests.reliability.conftest import channel_config, gateway_for, staff_phone
 from tests.reliability.counts import actual_counts, expected_counts, mismatches, statuses
-from tests.reliability.harness import (ROOT, Gunicorn, PostgresUnavailable, ThrowawayPostgres, app_environment,
-                                       run_phones, screen_by_sms, vignettes)
+from tests.reliability.harness import (
+    ROOT,
+    Gunicorn,
+    PostgresUnavailable,
+    ThrowawayPostgres,
+    app_environment,
+    run_phones,
+    screen_by_sms,
+    vignettes,
+)
 from tests.sms.conftest import make_staff
 from tests.sms.test_outbox import StandIn
 from webapp import create_app
 from webapp.core.types import utcnow
 from webapp.extensions import db
+from webapp.outbox import operations as outbox
+from webapp.outbox.models import OutboxMessage
+from webapp.outbox.providers import provider_for
 
 pytestmark = pytest.mark.reliability
 
@@ -153,7 +161,7 @@ def test_database_restart_mid_run_loses_and_doubles_nothing(cluster, cluster_app
     # Every screening exact; the outbox holds exactly the queued messages, each sent.
     assert mismatches(cluster_app, runs) == []
     assert actual_counts(cluster_app) == dict(expected_counts(runs), sms_outbox=MESSAGES)
-    assert final == {message_id: "sent" for message_id in message_ids}
+    assert final == dict.fromkeys(message_ids, "sent")
     assert sorted(set(received), key=int) == [str(message_id) for message_id in message_ids]
     duplicates = len(received) - len(set(received))
     assert duplicates <= 1  # only the message in flight at the restart can go out twice

@@ -14,13 +14,13 @@ from urllib.parse import parse_qs
 import pytest
 from sqlalchemy import select
 
-from webapp.outbox import operations as outbox
-from webapp.outbox.models import OutboxMessage
-from webapp.outbox.providers import provider_for
 from tests.sms.conftest import sign
 from tests.sms.test_outbox import StandIn, twilio_created, twilio_error
 from webapp.core.types import utcnow
 from webapp.extensions import db as database
+from webapp.outbox import operations as outbox
+from webapp.outbox.models import OutboxMessage
+from webapp.outbox.providers import provider_for
 
 pytestmark = pytest.mark.reliability
 

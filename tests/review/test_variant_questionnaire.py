@@ -14,8 +14,8 @@ from tests.conftest import empty_tables
 from tests.web import make_user
 from webapp.auth.models import User
 from webapp.extensions import db as database
-from webapp.referrals.models import Referral
 from webapp.figures import operations as figures
+from webapp.referrals.models import Referral
 from webapp.screening import operations
 from webapp.screening.models import Answer, Screening
 

@@ -9,11 +9,11 @@ import requests
 from sqlalchemy import select
 
 from sms.models import InboundMessage, SmsSession
+from tests.conftest import serving
 from tests.sms.conftest import OTHER_STAFF_PHONE, STAFF_PHONE, make_staff, new_sid, post_sms, sign
 from webapp.auth.models import User
 from webapp.extensions import db as database
 from webapp.screening.models import Screening
-from tests.conftest import serving
 
 RACERS = 20
 

@@ -8,11 +8,11 @@ from sqlalchemy import select, update
 
 from sms import dialogue
 from sms.models import SmsSession
-from webapp.outbox.models import OutboxMessage
 from tests.sms.conftest import STAFF_PHONE, make_staff, post_sms
 from tests.sms.helpers import CASE_NUMBER, asked_in_sms, stored_counts
 from webapp.core.types import utcnow
 from webapp.extensions import db as database
+from webapp.outbox.models import OutboxMessage
 from webapp.screening.models import Answer, DeclinedScreening, Screening
 
 PASSWORD = "correct horse battery staple 1"

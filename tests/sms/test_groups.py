@@ -75,7 +75,7 @@ def test_for_the_record_can_be_skipped_and_leaves_answers_missing(channel_app, c
             "exploitation_country": "TH", "sector": "fishing", "home_province": "BMC", "return_mode": "deported",
             "P1": "yes", "M8": "yes", "A1": "yes", "M9": "yes"}
     _, texts = post_sms(channel_client, "SCREEN", phone=phone)
-    for turn in range(60):
+    for _turn in range(60):
         if "For the record" in "\n".join(texts):
             break
         codes = asked_codes_in_sms(texts, "en")
@@ -154,6 +154,7 @@ def test_groups_are_data_in_the_questionnaire_and_checked_by_the_loader():
     import copy
 
     import yaml
+
     from questionnaires.loader import DEFINITIONS, parse
 
     raw = yaml.safe_load((DEFINITIONS / "v2.yaml").read_text(encoding="utf-8"))

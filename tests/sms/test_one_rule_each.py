@@ -10,15 +10,21 @@ import pytest
 from sqlalchemy import select
 
 import questionnaires as Q
-from tests.referrals.test_flow import setup_directory
 from sms import dialogue
 from sms.models import SmsSession
+from tests.referrals.test_flow import setup_directory
 from tests.sms.conftest import make_staff, post_sms, post_ussd
-from tests.sms.helpers import asked_codes_in_sms, asked_in_sms, group_reply, keypad_reply, khmer_reply
+from tests.sms.helpers import asked_codes_in_sms, asked_in_sms, group_reply, keypad_reply
 from tests.sms.test_referral_dialogue import (
-    LABOUR_PHONE, answers_of, outbox, referrals, screen_by_sms, screen_by_ussd, ussd,
+    LABOUR_PHONE,
+    answers_of,
+    outbox,
+    referrals,
+    screen_by_sms,
+    screen_by_ussd,
+    ussd,
 )
-from tests.web import csrf, login, make_user, start_screening
+from tests.web import csrf, login, make_user
 from webapp.core.types import utcnow
 from webapp.extensions import db as database
 from webapp.referrals import operations as referral_ops

@@ -13,12 +13,12 @@ from urllib.parse import parse_qs
 import pytest
 from sqlalchemy import select
 
-from webapp.outbox import operations as outbox
-from webapp.outbox.models import OutboxMessage
-from webapp.outbox.providers import SendError, provider_for
 from tests.sms.conftest import ACCOUNT_SID, sign
 from webapp.core.types import utcnow
 from webapp.extensions import db as database
+from webapp.outbox import operations as outbox
+from webapp.outbox.models import OutboxMessage
+from webapp.outbox.providers import SendError, provider_for
 
 RECIPIENT = "+85512000003"
 
@@ -33,7 +33,7 @@ class StandIn:
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
+            def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode("utf-8")
                 stand_in.requests.append(

@@ -12,14 +12,14 @@ from sqlalchemy import select, update
 import questionnaires as Q
 from sms import dialogue, render
 from sms.models import SmsSession
-from webapp.outbox.models import OutboxMessage
 from sms.render import Say
-from webapp.outbox.segments import fits_sms, fits_ussd, is_gsm7
 from tests.referrals.test_flow import setup_directory
 from tests.sms.conftest import make_staff, post_sms, post_ussd
 from tests.sms.helpers import CASE_NUMBER, asked_codes_in_sms, asked_codes_in_ussd, asked_in_sms, group_reply
 from webapp.core.types import utcnow
 from webapp.extensions import db as database
+from webapp.outbox.models import OutboxMessage
+from webapp.outbox.segments import fits_sms, fits_ussd, is_gsm7
 from webapp.referrals import operations
 from webapp.referrals.models import Referral, ReferralEvent
 from webapp.screening.models import Screening

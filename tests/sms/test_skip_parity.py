@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, example, given, settings
 from sqlalchemy import select
 
 import questionnaires as Q
+from tests.conftest import SHARED
 from tests.sms.conftest import make_staff, post_sms, post_ussd
 from tests.sms.helpers import CASE_NUMBER, asked_codes_in_sms, asked_codes_in_ussd, group_reply
-from tests.conftest import SHARED
 from tests.test_skip_rule import full_answer_sets
 from webapp.extensions import db as database
 from webapp.screening.models import Screening

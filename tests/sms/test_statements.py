@@ -16,7 +16,6 @@ import requests
 from sqlalchemy import event, func, select
 
 import questionnaires as Q
-
 from sms.models import InboundMessage
 from tests.conftest import serving
 from tests.sms.conftest import STAFF_PHONE, new_sid, post_sms, sign

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select
 
 from sms.models import InboundMessage, SmsSession
-from webapp.outbox.segments import fits_sms
 from tests.sms.conftest import (
     ACCOUNT_SID,
     PUBLIC_BASE,
@@ -19,6 +18,7 @@ from tests.sms.conftest import (
 )
 from tests.sms.helpers import CASE_NUMBER, asked_codes_in_sms, asked_in_sms, group_reply, stored_counts
 from webapp.extensions import db as database
+from webapp.outbox.segments import fits_sms
 from webapp.screening.models import Screening
 
 

@@ -8,11 +8,17 @@ import pytest
 from sqlalchemy import select
 
 from sms.models import SmsSession
-from webapp.outbox.segments import fits_ussd
 from tests.sms.conftest import STRANGER_PHONE, post_sms, post_ussd
-from tests.sms.helpers import (CASE_NUMBER, asked_codes_in_sms, asked_codes_in_ussd, asked_in_ussd,
-                               group_reply, stored_counts)
+from tests.sms.helpers import (
+    CASE_NUMBER,
+    asked_codes_in_sms,
+    asked_codes_in_ussd,
+    asked_in_ussd,
+    group_reply,
+    stored_counts,
+)
 from webapp.extensions import db as database
+from webapp.outbox.segments import fits_ussd
 from webapp.screening.models import DeclinedScreening, Screening
 
 

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from webapp.outbox.models import OutboxMessage
 from tests.conftest import make_config
 from tests.sms.conftest import (
     ACCOUNT_SID,
@@ -29,6 +28,7 @@ from tests.sms.conftest import (
 from tests.sms.helpers import asked_in_sms, stored_counts
 from webapp import create_app
 from webapp.extensions import db as database
+from webapp.outbox.models import OutboxMessage
 from webapp.screening.models import Answer
 
 

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
-from ..core.forms import options
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
+from ..core.forms import options
 from ..referrals.presenters import NEED_WORDS, SEX_WORDS
 
 KIND_WORDS = {"government": _l("Government"), "ngo": _l("Non-governmental organisation"),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
@@ -37,10 +37,10 @@ def search():
         query = query.where(AuditEvent.user_id == int(args["user_id"]))
     for name, op, bound in (("since", "ge", time.min), ("until", "le", time.max)):
         try:
-            day = datetime.strptime(args.get(name, ""), "%Y-%m-%d").replace(tzinfo=timezone.utc).date()
+            day = datetime.strptime(args.get(name, ""), "%Y-%m-%d").replace(tzinfo=UTC).date()
         except ValueError:
             continue
-        moment = datetime.combine(day, bound, tzinfo=timezone.utc)
+        moment = datetime.combine(day, bound, tzinfo=UTC)
         query = query.where(AuditEvent.at >= moment if op == "ge" else AuditEvent.at <= moment)
     return query
 

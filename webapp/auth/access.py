@@ -7,7 +7,7 @@ province, their service's referral); this matrix says *which kind* of user may a
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .models import ROLES, SCREENER_ROLES
 

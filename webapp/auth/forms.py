@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from .models import ROLES
+from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
 from ..core.forms import options
+from .models import ROLES
 
 
 class LoginForm(FlaskForm):

@@ -40,7 +40,7 @@ class Policy:
     forget_after: timedelta = timedelta(hours=24)
 
     @classmethod
-    def from_config(cls, config) -> "Policy":
+    def from_config(cls, config) -> Policy:
         return cls(
             free_attempts=max(1, config.login_free_attempts),
             first_delay=timedelta(seconds=config.login_delay_seconds),

@@ -7,9 +7,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..core.inputs import safe_next
 from ..audit.operations import record
 from ..core import crypto
+from ..core.inputs import safe_next
 from ..extensions import db, limiter
 from . import operations, throttle
 from .forms import ChangePasswordForm, LoginForm

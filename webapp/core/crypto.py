@@ -87,5 +87,5 @@ def decrypt(stored: str) -> str:
 
 def keyed_hash(value: str, purpose: str) -> str:
     """A stable, keyed digest of ``value``; ``purpose`` separates uses of the same key."""
-    digest = hmac.new(_ring().hash_key, f"{purpose}\x00{value}".encode("utf-8"), hashlib.sha256)
+    digest = hmac.new(_ring().hash_key, f"{purpose}\x00{value}".encode(), hashlib.sha256)
     return digest.hexdigest()

@@ -1,7 +1,7 @@
 """Small helpers shared by the forms of every feature, and their base class."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from flask_babel import get_translations
 from flask_wtf import FlaskForm

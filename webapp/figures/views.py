@@ -19,17 +19,6 @@ from .presenters import TITLES, bar_chart, label
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 
 
-def language_name(code: str) -> str:
-    """A language by its own name (as the questionnaire declares it), with its code."""
-    if code == "unknown":
-        return str(_l("Unknown"))
-    for version in reversed(questionnaires.available_versions()):
-        language = questionnaires.load(version).language(code)
-        if language is not None:
-            return f"{language.name} ({code})"
-    return code
-
-
 @bp.get("/")
 def dashboard():
     screenings = figures.screenings_in(review.scope_clause(current_user))

@@ -13,17 +13,11 @@ from __future__ import annotations
 
 from questionnaires.budgets import (  # noqa: F401  (re-exported: the outbox's names for them)
     GSM7 as GSM7_BASIC,
-    GSM7_EXT as GSM7_EXTENSION,
-    GSM7_PART,
-    GSM7_SINGLE,
+)
+from questionnaires.budgets import (
     SMS_MAX_SEGMENTS,
-    UCS2_PART,
-    UCS2_SINGLE,
-    Cost,
-    clusters,
     cost,
     gsm7_length,
-    is_gsm7,
     ucs2_units,
 )
 

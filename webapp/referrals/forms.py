@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
 from wtforms import RadioField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
 from ..core.forms import options
 from .operations import DECLINE_REASONS
 

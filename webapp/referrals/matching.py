@@ -5,8 +5,8 @@ web, SMS and CLI share it.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from ..core.geo import great_circle_km
 

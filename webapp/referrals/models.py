@@ -93,7 +93,7 @@ class Referral(db.Model):
 
     screening = relationship("Screening")
     service = relationship("Service")
-    events: Mapped[list["ReferralEvent"]] = relationship(
+    events: Mapped[list[ReferralEvent]] = relationship(
         back_populates="referral", cascade="all, delete-orphan", order_by="ReferralEvent.id"
     )
 

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..screening.presenters import TIER_WORDS
+from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
 from ..core.forms import options
-
+from ..screening.presenters import TIER_WORDS
 
 ACTION_WORDS = {"confirm": _l("confirmed"), "override": _l("overridden")}
 

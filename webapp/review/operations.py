@@ -3,7 +3,7 @@ the linkage key that warns of repeat screenings of one person."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Text, and_, cast, false, or_, select, true
 
@@ -82,9 +82,9 @@ def queue(user: User, f: QueueFilter, limit: int = 200) -> list[Screening]:
     if f.tier:
         query = query.where(or_(Screening.tier == f.tier, Screening.confirmed_tier == f.tier))
     if f.since:
-        query = query.where(Screening.created_at >= datetime.combine(f.since, time.min, tzinfo=timezone.utc))
+        query = query.where(Screening.created_at >= datetime.combine(f.since, time.min, tzinfo=UTC))
     if f.until:
-        query = query.where(Screening.created_at <= datetime.combine(f.until, time.max, tzinfo=timezone.utc))
+        query = query.where(Screening.created_at <= datetime.combine(f.until, time.max, tzinfo=UTC))
     rows = db.session.scalars(query.order_by(Screening.created_at.desc()).limit(limit)).all()
     # Urgent first, then newest: flags live in JSON, so sort here rather than in SQL.
     return sorted(rows, key=lambda s: ("urgent" not in (s.flags or []), -s.created_at.timestamp()))

@@ -9,15 +9,14 @@ import questionnaires
 
 from ..audit.operations import record
 from ..core import places
+from ..core.forms import options
 from ..extensions import db
 from ..referrals import operations as referrals
 from ..screening.models import Screening
 from ..screening.presenters import CHANNEL_WORDS, ResultView, answer_label
 from . import operations
-from .forms import DecisionForm, InfoAnswerForm, InfoRequestForm, QueueFilterForm
-from .forms import ACTION_WORDS
+from .forms import ACTION_WORDS, DecisionForm, InfoAnswerForm, InfoRequestForm, QueueFilterForm
 from .models import InfoRequest
-from ..core.forms import options
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 

@@ -65,7 +65,8 @@ def ui_strings() -> dict[str, str]:
         **{f"screen_{key}": str(title) for key, title in SCREEN_TITLES.items()},
         "missing": _("Answer this question."),
         "some_missing": _("Some answers are missing or not valid: see below."),
-        "record_note": _("These answers cannot change the result. Ask them if there is time; they help the statistics. A question left blank stays unanswered."),
+        "record_note": _("These answers cannot change the result. Ask them if there is time; they help the statistics. "
+                         "A question left blank stays unanswered."),
         "record_save": _("Save these answers and finish"),
         "record_skip": _("Skip these questions and finish"),
         "unneeded_hint": _("A question that fades can no longer change the result: it needs no answer now and comes back at the end."),

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from ..core.forms import Form as FlaskForm  # WTForms' messages translated too
 from ..core.forms import options
 
 CONTEXT_LABELS = {

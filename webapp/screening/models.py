@@ -74,7 +74,7 @@ class Screening(db.Model):
     # When ``purge`` removed the identifying fields (webapp.screening.retention); None while they stay.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    answers: Mapped[list["Answer"]] = relationship(
+    answers: Mapped[list[Answer]] = relationship(
         back_populates="screening", cascade="all, delete-orphan", order_by="Answer.id"
     )
     screener = relationship("User")

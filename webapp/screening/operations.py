@@ -7,9 +7,10 @@ the transaction, so a failure anywhere leaves nothing half-done.
 from __future__ import annotations
 
 import uuid as uuidlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -68,7 +69,7 @@ class Context:
     callback_phone: str | None = None
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> "Context":
+    def from_mapping(cls, data: Mapping[str, Any]) -> Context:
         def text(name: str) -> str | None:
             try:
                 value = clean_text(data.get(name))
@@ -93,7 +94,7 @@ class Context:
             callback_phone=text("callback_phone"),
         )
 
-    def validated(self) -> "Context":
+    def validated(self) -> Context:
         places = questionnaires.load_places()
         if self.kind not in CONTEXT_KINDS:
             raise ScreeningError("kind", "choose where the screening takes place")
@@ -455,7 +456,7 @@ def parse_time(value: Any) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed.astimezone(timezone.utc) if parsed.tzinfo else None
+        return parsed.astimezone(UTC) if parsed.tzinfo else None
     except (ValueError, OverflowError):
         return None
 

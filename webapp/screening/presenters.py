@@ -3,8 +3,9 @@ question's answer controls. Nothing here decides anything; the engine does.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -57,7 +58,8 @@ FLAG_ORDER = ("urgent", "minor", "fear_of_return", "forced_labour", "incomplete"
 # Why this tier, in plain words: one sentence per tier rule of the spec that held
 # (questionnaires.engine.decide gives them), to be read by a screener, not a lawyer.
 RULE_WORDS = {
-    "2": _l("All three parts of trafficking are there: someone recruited or moved the person, by deception, force or control, to exploit them."),
+    "2": _l("All three parts of trafficking are there: someone recruited or moved the person, by deception, force or "
+            "control, to exploit them."),
     "3a": _l("The person was recruited or moved by deception, force or control; exploitation is not clear yet."),
     "3b": _l("There was deception, force or control, and exploitation; how the person was recruited or moved is not clear yet."),
     "3c": _l("The person was recruited or moved, with some signs of control and some signs of exploitation."),
@@ -262,7 +264,8 @@ class ResultView:
         if minor:
             sentences.append(str(_l("The person is a child (under 18): deception, force or control is not needed.")))
         if "forced_labour" in flags:
-            sentences.append(str(_l("The forced-labour rule held: the person worked against their will under a penalty or threat, so exploitation counts as met.")))
+            sentences.append(str(_l("The forced-labour rule held: the person worked against their will under a penalty "
+                                    "or threat, so exploitation counts as met.")))
         sentences.append(str(_l("An element counts as met at %(met)d points; 'partly met' from %(partial)d points.",
                                 met=self.q.scoring.met, partial=self.q.scoring.partial)))
         return sentences

@@ -17,14 +17,14 @@ from sqlalchemy.exc import IntegrityError
 import questionnaires
 from questionnaires import screens
 
-from ..core import places
 from ..audit.operations import record
+from ..core import places
+from ..core.forms import options
 from ..extensions import db
 from ..referrals import operations as referrals
 from ..review import operations as review
 from . import linkage, operations, person, presenters
 from .forms import ConsentForm, DiscardForm, NoteForm, ScreenForm, StartForm
-from ..core.forms import options
 
 bp = Blueprint("screening", __name__, url_prefix="/screenings")
 
