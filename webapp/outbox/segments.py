@@ -11,15 +11,28 @@ never silently doubles in price. A USSD screen: 182 GSM-7 characters, or 80 UTF-
 """
 from __future__ import annotations
 
-from questionnaires.budgets import (  # noqa: F401  (re-exported: the outbox's names for them)
-    GSM7 as GSM7_BASIC,
-)
+from questionnaires.budgets import GSM7 as GSM7_BASIC
+from questionnaires.budgets import GSM7_EXT as GSM7_EXTENSION
 from questionnaires.budgets import (
+    GSM7_PART,
+    GSM7_SINGLE,
     SMS_MAX_SEGMENTS,
+    UCS2_PART,
+    UCS2_SINGLE,
+    Cost,
+    clusters,
     cost,
     gsm7_length,
+    is_gsm7,
     ucs2_units,
 )
+
+# Re-exported: the outbox's names for the counting of questionnaires.budgets.
+__all__ = [
+    "ENGLISH_MAX_SEGMENTS", "GSM7_BASIC", "GSM7_EXTENSION", "GSM7_PART", "GSM7_SINGLE", "KHMER_MAX_SEGMENTS",
+    "SMS_MAX_SEGMENTS", "UCS2_PART", "UCS2_SINGLE", "USSD_GSM7_MAX", "USSD_UCS2_MAX", "Cost", "clusters", "cost",
+    "fits_sms", "fits_ussd", "gsm7_length", "is_gsm7", "segments", "ucs2_units",
+]
 
 KHMER_MAX_SEGMENTS = SMS_MAX_SEGMENTS["km"]
 ENGLISH_MAX_SEGMENTS = SMS_MAX_SEGMENTS["en"]
