@@ -46,6 +46,16 @@ def test_khmer_catalog_is_really_khmer():
             assert any("\u1780" <= ch <= "\u17ff" for ch in text), f"untranslated: {message.id!r}"
 
 
+def test_no_khmer_translation_carries_english_left_by_a_merge():
+    """A merge of two catalogs once glued the next entry's English to a Khmer translation
+    (shown in Khmer mode); no Khmer string may run into English words of its own."""
+    for message in messages("km"):
+        text = message.string if isinstance(message.string, str) else message.string[0]
+        source = message.id if isinstance(message.id, str) else message.id[0]
+        english = [w for w in re.findall(r"[A-Za-z]{3,}", PLACEHOLDER.sub("", text)) if w not in source]
+        assert len(english) < 3, f"English in the Khmer of {source!r}: {english}"
+
+
 def test_pot_is_not_stale(tmp_path):
     out = tmp_path / "fresh.pot"
     subprocess.run(

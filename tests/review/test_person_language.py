@@ -79,7 +79,8 @@ def test_dashboard_counts_screenings_by_the_persons_language(app, client, db):
     page = client.get("/figures/").get_data(as_text=True)
     section = page.split('id="figure-person_language"')[1].split("</section>")[0]
     table = {name: int(n) for name, n in re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td></tr>', section)}
-    assert table == {"Tiếng Việt (vi)": 14, "ខ្មែរ (km)": 12, "ไทย (th)": 3, "មិនដឹង": 2}
+    # Named in the supervisor's language (Khmer), never as a raw code.
+    assert table == {"វៀតណាម": 14, "ខ្មែរ": 12, "ថៃ": 3, "មិនដឹង": 2}
     export = client.get("/figures/export/screenings.csv").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(export)))
     assert sorted(r["person_language"] for r in rows).count("vi") == 14

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from babel import Locale, UnknownLocaleError
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -123,14 +124,14 @@ TITLES = {
 
 
 def language_name(code: str) -> str:
-    """A language by its own name (as the questionnaire declares it), with its code."""
+    """A person's language named in the reader's language (CLDR's names, through Babel:
+    "វៀតណាម" for vi in Khmer, "Vietnamese" in English); no raw code in a Khmer page."""
     if code == "unknown":
         return str(_l("Unknown"))
-    for version in reversed(questionnaires.available_versions()):
-        language = questionnaires.load(version).language(code)
-        if language is not None:
-            return f"{language.name} ({code})"
-    return code
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(places.lang()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
 
 
 def label(key: str, value: str) -> str:
