@@ -211,11 +211,21 @@ class Coverage:
         return self.texts - self.recorded
 
 
-def coverage(lang: str, questionnaire: Questionnaire | None = None) -> Coverage:
-    texts = person_texts(questionnaire)
+TextRow = tuple[PersonText, Recording | None, bool]
+
+
+def text_rows(lang: str, questionnaire: Questionnaire | None = None) -> list[TextRow]:
+    """Every person text with its recording in ``lang`` (None when missing) and whether that
+    recording is outdated, in the order the form shows them."""
     have = by_key(lang)
-    mine = [(t, have[t.key]) for t in texts if t.key in have]
+    return [(t, have.get(t.key), t.key in have and is_outdated(have[t.key], t)) for t in person_texts(questionnaire)]
+
+
+def coverage(lang: str, questionnaire: Questionnaire | None = None, rows: list[TextRow] | None = None) -> Coverage:
+    """Counts over ``rows`` (text_rows of ``lang``, read when not given)."""
+    rows = text_rows(lang, questionnaire) if rows is None else rows
+    mine = [(r, outdated) for _, r, outdated in rows if r is not None]
     return Coverage(
-        lang=lang, texts=len(texts), recorded=len(mine), reviewed=sum(not r.is_draft for _, r in mine),
-        outdated=sum(is_outdated(r, t) for t, r in mine), audio_bytes=sum(r.size for _, r in mine),
+        lang=lang, texts=len(rows), recorded=len(mine), reviewed=sum(not r.is_draft for r, _ in mine),
+        outdated=sum(outdated for _, outdated in mine), audio_bytes=sum(r.size for r, _ in mine),
     )

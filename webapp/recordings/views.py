@@ -56,12 +56,9 @@ def index():
 @bp.get("/admin/recordings/<lang>")
 def language(lang: str):
     language = language_or_404(lang)
-    texts = operations.person_texts()
-    have = operations.by_key(lang)
-    rows = [(t, have.get(t.key), have.get(t.key) is not None and operations.is_outdated(have[t.key], t))
-            for t in texts]
+    rows = operations.text_rows(lang)
     return render_template("recordings/language.html", language=language, rows=rows,
-                           coverage=operations.coverage(lang), only_missing=request.args.get("missing") == "1")
+                           coverage=operations.coverage(lang, rows=rows), only_missing=request.args.get("missing") == "1")
 
 
 @bp.route("/admin/recordings/<lang>/<text_key>", methods=["GET", "POST"])
