@@ -2,7 +2,7 @@
 and keep the service directory (list, add, edit, CSV import and export)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,7 +12,7 @@ from ..audit.operations import record
 from ..auth import operations as accounts
 from ..auth.forms import ROLE_LABELS, UserForm
 from ..auth.models import User
-from ..core import phones, places
+from ..core import inputs, phones, places
 from ..core.forms import options
 from ..extensions import db
 from ..referrals import directory
@@ -120,14 +120,8 @@ def account_message(problem: str) -> str:
 # --- the service directory ---------------------------------------------------------------
 
 
-@bp.url_value_preprocessor
-def allow_csv_upload(endpoint: str | None, values: dict | None) -> None:
-    """The directory import may be larger than MAX_CONTENT_LENGTH, for an administrator only.
-
-    A URL value preprocessor because it runs before every before_request hook: CSRF
-    protection reads the form in the app's, which would apply the smaller limit first."""
-    if endpoint == "admin.import_services" and current_user.is_authenticated and current_user.role == "admin":
-        request.max_content_length = current_app.config["APP_CONFIG"].max_upload_length
+# The directory import may be larger than MAX_CONTENT_LENGTH.
+inputs.allow_large_upload(bp, "admin.import_services")
 
 
 @bp.get("/services")

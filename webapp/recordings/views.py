@@ -23,7 +23,7 @@ from flask_login import current_user
 
 import questionnaires
 
-from ..core import security
+from ..core import inputs, security
 from ..extensions import db
 from . import operations
 from .forms import ReviewForm, UploadForm
@@ -32,13 +32,8 @@ bp = Blueprint("recordings", __name__)
 YEAR = 365 * 24 * 3600
 
 
-@bp.url_value_preprocessor
-def allow_audio_upload(endpoint: str | None, values: dict | None) -> None:
-    """A recording may be larger than MAX_CONTENT_LENGTH, for an administrator only (before
-    CSRF protection reads the form with the smaller limit; see admin/services.py)."""
-    if endpoint == "recordings.text" and request.method == "POST" and current_user.is_authenticated \
-            and current_user.role == "admin":
-        request.max_content_length = current_app.config["APP_CONFIG"].max_upload_length
+# A recording may be larger than MAX_CONTENT_LENGTH.
+inputs.allow_large_upload(bp, "recordings.text")
 
 
 def language_or_404(lang: str):
