@@ -190,19 +190,11 @@ def edit_service(service_id: int | None = None):
                 getattr(form, column).data = value if column != "active" else service.active
     errors = []
     if form.validate_on_submit():
-        values, problems = directory.parse_row(form_values(form), line=0)
-        other = db.session.scalar(select(Service).where(Service.registration_number == values["registration_number"]))
-        if other is not None and other is not service:
-            problems.append(directory.RowError(0, "registration_number", "already registered"))
+        saved, problems = directory.save_row(service, form_values(form))
         if problems:
             errors = [problem_words(form, p) for p in problems]
         else:
-            if service is None:
-                service = Service()
-                db.session.add(service)
-            directory.apply(service, values)
-            db.session.flush()
-            record("change.service", user=current_user, object_type="service", object_id=service.id)
+            record("change.service", user=current_user, object_type="service", object_id=saved.id)
             db.session.commit()
             flash(_("Saved."), "ok")
             return redirect(url_for(".services"))
