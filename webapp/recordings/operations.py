@@ -69,19 +69,21 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def audio_url(lang: str, text_key: str) -> str | None:
-    """The URL of the recording of ``text_key`` in ``lang``, versioned by its content (served
-    with a long cache life), or None when there is no recording. Needs an app context."""
-    digest = db.session.scalar(select(Recording.digest).where(Recording.lang == lang, Recording.text_key == text_key))
-    if digest is None:
-        return None
+def versioned_url(lang: str, text_key: str, digest: str) -> str:
+    """The recording's URL, versioned by its content (served with a long cache life)."""
     return url_for("recordings.audio", lang=lang, text_key=text_key, v=digest[:16])
+
+
+def audio_url(lang: str, text_key: str) -> str | None:
+    """The versioned URL of the recording of ``text_key`` in ``lang``, or None when there is
+    no recording. Needs an app context."""
+    digest = db.session.scalar(select(Recording.digest).where(Recording.lang == lang, Recording.text_key == text_key))
+    return None if digest is None else versioned_url(lang, text_key, digest)
 
 
 def audio_urls(lang: str) -> dict[str, str]:
     """Every recording of ``lang``: text key -> versioned URL (one query)."""
-    rows = db.session.execute(select(Recording.text_key, Recording.digest).where(Recording.lang == lang)).all()
-    return {key: url_for("recordings.audio", lang=lang, text_key=key, v=digest[:16]) for key, digest in rows}
+    return {key: entry["url"] for key, entry in audio_entries(lang).items()}
 
 
 def audio_entries(lang: str) -> dict[str, dict]:
@@ -89,8 +91,7 @@ def audio_entries(lang: str) -> dict[str, dict]:
     checked by a native speaker} (one query), for a page that must mark draft recordings."""
     rows = db.session.execute(
         select(Recording.text_key, Recording.digest, Recording.status).where(Recording.lang == lang)).all()
-    return {key: {"url": url_for("recordings.audio", lang=lang, text_key=key, v=digest[:16]), "draft": status == "draft"}
-            for key, digest, status in rows}
+    return {key: {"url": versioned_url(lang, key, digest), "draft": status == "draft"} for key, digest, status in rows}
 
 
 def find(lang: str, text_key: str) -> Recording | None:

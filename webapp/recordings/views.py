@@ -79,7 +79,8 @@ def text(lang: str, text_key: str):
     recording = operations.find(lang, text_key)
     page = render_template(
         "recordings/text.html", language=language, person_text=person_text, recording=recording, form=form,
-        review_form=ReviewForm(), errors=errors, audio_url=operations.audio_url(lang, text_key),
+        review_form=ReviewForm(), errors=errors,
+        audio_url=operations.versioned_url(lang, text_key, recording.digest) if recording else None,
         outdated=recording is not None and operations.is_outdated(recording, person_text),
         max_bytes=current_app.config["APP_CONFIG"].max_upload_length,
     )
