@@ -2,7 +2,7 @@
 and keep the service directory (list, add, edit, CSV import and export)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,7 +12,7 @@ from ..audit.operations import record
 from ..auth import operations as accounts
 from ..auth.forms import ROLE_LABELS, UserForm
 from ..auth.models import User
-from ..core import phones, places
+from ..core import inputs, phones, places
 from ..core.forms import options
 from ..extensions import db
 from ..referrals import directory
@@ -120,14 +120,8 @@ def account_message(problem: str) -> str:
 # --- the service directory ---------------------------------------------------------------
 
 
-@bp.url_value_preprocessor
-def allow_csv_upload(endpoint: str | None, values: dict | None) -> None:
-    """The directory import may be larger than MAX_CONTENT_LENGTH, for an administrator only.
-
-    A URL value preprocessor because it runs before every before_request hook: CSRF
-    protection reads the form in the app's, which would apply the smaller limit first."""
-    if endpoint == "admin.import_services" and current_user.is_authenticated and current_user.role == "admin":
-        request.max_content_length = current_app.config["APP_CONFIG"].max_upload_length
+# The directory import may be larger than MAX_CONTENT_LENGTH.
+inputs.allow_large_upload(bp, "admin.import_services")
 
 
 @bp.get("/services")
@@ -196,19 +190,11 @@ def edit_service(service_id: int | None = None):
                 getattr(form, column).data = value if column != "active" else service.active
     errors = []
     if form.validate_on_submit():
-        values, problems = directory.parse_row(form_values(form), line=0)
-        other = db.session.scalar(select(Service).where(Service.registration_number == values["registration_number"]))
-        if other is not None and other is not service:
-            problems.append(directory.RowError(0, "registration_number", "already registered"))
+        saved, problems = directory.save_row(service, form_values(form))
         if problems:
             errors = [problem_words(form, p) for p in problems]
         else:
-            if service is None:
-                service = Service()
-                db.session.add(service)
-            directory.apply(service, values)
-            db.session.flush()
-            record("change.service", user=current_user, object_type="service", object_id=service.id)
+            record("change.service", user=current_user, object_type="service", object_id=saved.id)
             db.session.commit()
             flash(_("Saved."), "ok")
             return redirect(url_for(".services"))

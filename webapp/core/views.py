@@ -63,10 +63,8 @@ def template_helpers():
     }
 
 
-@bp.app_template_filter("local_digits")
-def local_digits(text) -> str:
-    """Numbers inside Khmer text in Khmer digits ("សំណួរទី ៣ នៃ ៤២"), as in the static texts."""
-    return digits.local_digits(text)
+# Numbers inside Khmer text in Khmer digits ("សំណួរទី ៣ នៃ ៤២"), as in the static texts.
+bp.add_app_template_filter(digits.local_digits, "local_digits")
 
 
 @bp.get("/sw.js")

@@ -183,3 +183,21 @@ def render_aggregate(rows: list[dict], fmt: str) -> str:
         writer.writerow({**row, "count": "<11" if row["suppressed"] else row["count"],
                          "suppressed": "yes" if row["suppressed"] else "no"})
     return out.getvalue()
+
+
+def screenings_csv(screenings: list[Screening]) -> str:
+    """Every screening with its answers: one column per question code of every version, in
+    asking order (version 2 adds questions to version 1's)."""
+    codes: list[str] = []
+    for version in questionnaires.available_versions():
+        codes += [question.code for question in questionnaires.load(version).questions if question.code not in codes]
+    out = io.StringIO()
+    writer = csvsafe.writer(out, lineterminator="\n")
+    writer.writerow(["case_number", "created", "channel", "person_language", "post", "province", "tier",
+                     "confirmed_tier", "flags", "questionnaire_version", *codes])
+    for s in screenings:
+        answers = s.answer_map()
+        writer.writerow([s.case_number, s.created_at.date().isoformat(), s.channel, s.person_language or "", s.post_code or "",
+                         s.case_province, s.tier, s.confirmed_tier or "", ";".join(s.flags or []),
+                         s.questionnaire_version, *[answers.get(code, "") for code in codes]])
+    return out.getvalue()

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 import questionnaires
+from questionnaires.budgets import clusters  # grapheme clusters (regex \X): a Khmer conjunct stays whole
 
 from ..core import places
 from ..referrals.presenters import SEX_WORDS, STATE_WORDS
@@ -27,23 +28,9 @@ LINE = 19  # label line height
 BAR_HEIGHT = 16
 GAP = 10
 VALUE_ROOM = 52  # right of the longest bar: its number
-COENG = "\u17d2"
 # Upper bounds of a glyph's advance in ems: overestimated on purpose, so that a label
 # wraps a little early rather than runs past the edge.
 KHMER_EM, WIDE_EM, NARROW_EM = 0.85, 0.9, 0.62
-
-
-def clusters(text: str) -> list[str]:
-    """Letter clusters: a base character with its combining marks and subscripts (a Khmer
-    consonant with ្ and the next consonant stays one piece), so no wrap breaks a letter."""
-    out: list[str] = []
-    for ch in text:
-        joins = unicodedata.category(ch) in ("Mn", "Mc", "Me") or ch in "\u200c\u200d"
-        if out and (joins or out[-1].endswith(COENG)):
-            out[-1] += ch
-        else:
-            out.append(ch)
-    return out
 
 
 def advance(cluster: str) -> float:

@@ -1,15 +1,10 @@
 """The figures dashboard and the exports (supervisors, within their scope)."""
 from __future__ import annotations
 
-import io
-
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
-import questionnaires
-
 from ..audit.operations import record
-from ..core import csvsafe
 from ..core.digits import local_digits
 from ..extensions import db
 from ..review import operations as review
@@ -38,22 +33,10 @@ def dashboard():
 def export_screenings():
     """Every screening in the supervisor's scope, with answers: recorded in the audit trail."""
     screenings = figures.screenings_in(review.scope_clause(current_user))
-    # Every code of every version, in asking order (version 2 adds questions to version 1's).
-    codes: list[str] = []
-    for version in questionnaires.available_versions():
-        codes += [question.code for question in questionnaires.load(version).questions if question.code not in codes]
-    out = io.StringIO()
-    writer = csvsafe.writer(out, lineterminator="\n")
-    writer.writerow(["case_number", "created", "channel", "person_language", "post", "province", "tier",
-                     "confirmed_tier", "flags", "questionnaire_version", *codes])
-    for s in screenings:
-        answers = s.answer_map()
-        writer.writerow([s.case_number, s.created_at.date().isoformat(), s.channel, s.person_language or "", s.post_code or "",
-                         s.case_province, s.tier, s.confirmed_tier or "", ";".join(s.flags or []),
-                         s.questionnaire_version, *[answers.get(code, "") for code in codes]])
+    body = figures.screenings_csv(screenings)
     record("export.screenings", user=current_user, count=len(screenings), detail={"format": "csv"})
     db.session.commit()
-    return download(out.getvalue(), "screenings.csv", "text/csv")
+    return download(body, "screenings.csv", "text/csv")
 
 
 @bp.get("/export/aggregate.<fmt>")

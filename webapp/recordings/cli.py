@@ -19,11 +19,11 @@ def coverage_command(lang):
     for code in [lang] if lang else list(q.languages):
         if q.language(code) is None:
             raise click.BadParameter(f"the questionnaire has no language {code!r}", param_hint="--lang")
-        c = operations.coverage(code, q)
+        rows = operations.text_rows(code, q)
+        c = operations.coverage(code, q, rows)
         click.echo(f"{code:8} {c.recorded:3}/{c.texts} recorded, {c.reviewed} reviewed, {c.outdated} outdated, "
                    f"{c.audio_bytes} bytes")
         if lang:
-            have = operations.by_key(code)
-            for text in operations.person_texts(q):
-                if text.key not in have:
+            for text, recording, _outdated in rows:
+                if recording is None:
                     click.echo(f"  missing {text.key}")

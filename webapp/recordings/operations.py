@@ -69,19 +69,21 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def audio_url(lang: str, text_key: str) -> str | None:
-    """The URL of the recording of ``text_key`` in ``lang``, versioned by its content (served
-    with a long cache life), or None when there is no recording. Needs an app context."""
-    digest = db.session.scalar(select(Recording.digest).where(Recording.lang == lang, Recording.text_key == text_key))
-    if digest is None:
-        return None
+def versioned_url(lang: str, text_key: str, digest: str) -> str:
+    """The recording's URL, versioned by its content (served with a long cache life)."""
     return url_for("recordings.audio", lang=lang, text_key=text_key, v=digest[:16])
+
+
+def audio_url(lang: str, text_key: str) -> str | None:
+    """The versioned URL of the recording of ``text_key`` in ``lang``, or None when there is
+    no recording. Needs an app context."""
+    digest = db.session.scalar(select(Recording.digest).where(Recording.lang == lang, Recording.text_key == text_key))
+    return None if digest is None else versioned_url(lang, text_key, digest)
 
 
 def audio_urls(lang: str) -> dict[str, str]:
     """Every recording of ``lang``: text key -> versioned URL (one query)."""
-    rows = db.session.execute(select(Recording.text_key, Recording.digest).where(Recording.lang == lang)).all()
-    return {key: url_for("recordings.audio", lang=lang, text_key=key, v=digest[:16]) for key, digest in rows}
+    return {key: entry["url"] for key, entry in audio_entries(lang).items()}
 
 
 def audio_entries(lang: str) -> dict[str, dict]:
@@ -89,8 +91,7 @@ def audio_entries(lang: str) -> dict[str, dict]:
     checked by a native speaker} (one query), for a page that must mark draft recordings."""
     rows = db.session.execute(
         select(Recording.text_key, Recording.digest, Recording.status).where(Recording.lang == lang)).all()
-    return {key: {"url": url_for("recordings.audio", lang=lang, text_key=key, v=digest[:16]), "draft": status == "draft"}
-            for key, digest, status in rows}
+    return {key: {"url": versioned_url(lang, key, digest), "draft": status == "draft"} for key, digest, status in rows}
 
 
 def find(lang: str, text_key: str) -> Recording | None:
@@ -211,11 +212,21 @@ class Coverage:
         return self.texts - self.recorded
 
 
-def coverage(lang: str, questionnaire: Questionnaire | None = None) -> Coverage:
-    texts = person_texts(questionnaire)
+TextRow = tuple[PersonText, Recording | None, bool]
+
+
+def text_rows(lang: str, questionnaire: Questionnaire | None = None) -> list[TextRow]:
+    """Every person text with its recording in ``lang`` (None when missing) and whether that
+    recording is outdated, in the order the form shows them."""
     have = by_key(lang)
-    mine = [(t, have[t.key]) for t in texts if t.key in have]
+    return [(t, have.get(t.key), t.key in have and is_outdated(have[t.key], t)) for t in person_texts(questionnaire)]
+
+
+def coverage(lang: str, questionnaire: Questionnaire | None = None, rows: list[TextRow] | None = None) -> Coverage:
+    """Counts over ``rows`` (text_rows of ``lang``, read when not given)."""
+    rows = text_rows(lang, questionnaire) if rows is None else rows
+    mine = [(r, outdated) for _, r, outdated in rows if r is not None]
     return Coverage(
-        lang=lang, texts=len(texts), recorded=len(mine), reviewed=sum(not r.is_draft for _, r in mine),
-        outdated=sum(is_outdated(r, t) for t, r in mine), audio_bytes=sum(r.size for _, r in mine),
+        lang=lang, texts=len(rows), recorded=len(mine), reviewed=sum(not r.is_draft for r, _ in mine),
+        outdated=sum(outdated for _, outdated in mine), audio_bytes=sum(r.size for r, _ in mine),
     )

@@ -23,7 +23,7 @@ from flask_login import current_user
 
 import questionnaires
 
-from ..core import security
+from ..core import inputs, security
 from ..extensions import db
 from . import operations
 from .forms import ReviewForm, UploadForm
@@ -32,13 +32,8 @@ bp = Blueprint("recordings", __name__)
 YEAR = 365 * 24 * 3600
 
 
-@bp.url_value_preprocessor
-def allow_audio_upload(endpoint: str | None, values: dict | None) -> None:
-    """A recording may be larger than MAX_CONTENT_LENGTH, for an administrator only (before
-    CSRF protection reads the form with the smaller limit; see admin/services.py)."""
-    if endpoint == "recordings.text" and request.method == "POST" and current_user.is_authenticated \
-            and current_user.role == "admin":
-        request.max_content_length = current_app.config["APP_CONFIG"].max_upload_length
+# A recording may be larger than MAX_CONTENT_LENGTH.
+inputs.allow_large_upload(bp, "recordings.text")
 
 
 def language_or_404(lang: str):
@@ -56,12 +51,9 @@ def index():
 @bp.get("/admin/recordings/<lang>")
 def language(lang: str):
     language = language_or_404(lang)
-    texts = operations.person_texts()
-    have = operations.by_key(lang)
-    rows = [(t, have.get(t.key), have.get(t.key) is not None and operations.is_outdated(have[t.key], t))
-            for t in texts]
+    rows = operations.text_rows(lang)
     return render_template("recordings/language.html", language=language, rows=rows,
-                           coverage=operations.coverage(lang), only_missing=request.args.get("missing") == "1")
+                           coverage=operations.coverage(lang, rows=rows), only_missing=request.args.get("missing") == "1")
 
 
 @bp.route("/admin/recordings/<lang>/<text_key>", methods=["GET", "POST"])
@@ -87,7 +79,8 @@ def text(lang: str, text_key: str):
     recording = operations.find(lang, text_key)
     page = render_template(
         "recordings/text.html", language=language, person_text=person_text, recording=recording, form=form,
-        review_form=ReviewForm(), errors=errors, audio_url=operations.audio_url(lang, text_key),
+        review_form=ReviewForm(), errors=errors,
+        audio_url=operations.versioned_url(lang, text_key, recording.digest) if recording else None,
         outdated=recording is not None and operations.is_outdated(recording, person_text),
         max_bytes=current_app.config["APP_CONFIG"].max_upload_length,
     )

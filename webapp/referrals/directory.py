@@ -177,6 +177,24 @@ def import_csv(text: str) -> tuple[int, int]:
     return created, updated
 
 
+def save_row(service: Service | None, row: dict[str, str]) -> tuple[Service | None, list[RowError]]:
+    """One service from the admin's form (as a CSV row), checked as an import checks it, and
+    refused when another service already has its registration number. ``service`` None: a
+    new one. Returns the saved service, or None and the problems."""
+    values, problems = parse_row(row, line=0)
+    other = db.session.scalar(select(Service).where(Service.registration_number == values["registration_number"]))
+    if other is not None and other is not service:
+        problems.append(RowError(0, "registration_number", "already registered"))
+    if problems:
+        return None, problems
+    if service is None:
+        service = Service()
+        db.session.add(service)
+    apply(service, values)
+    db.session.flush()
+    return service, []
+
+
 def apply(service: Service, values: dict[str, Any]) -> None:
     phone = values.pop("phone", None)
     for key, value in values.items():

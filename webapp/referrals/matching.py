@@ -52,6 +52,12 @@ def needs_for(tier: str, flags: Iterable[str], raised: Iterable[str] = (), *, ab
         needs.append(Need("medical", ("medical",)))
     if "foreign_national" in flags and tier in ("likely_victim", "possible_victim"):
         needs.append(Need("repatriation", ("repatriation",)))
+    return needs + tier_needs(tier)
+
+
+def tier_needs(tier: str) -> list[Need]:
+    """The needs the tier alone raises, last in order at home and abroad alike."""
+    needs: list[Need] = []
     if tier == "exploited_migrant":
         needs.append(Need("labour_rights", ("labour_rights",)))
     if tier == "likely_victim":
@@ -83,11 +89,7 @@ def needs_abroad(tier: str, flags: set[str], raised: set[str]) -> list[Need]:
             needs.append(Need("child_protection", ("child_protection",)))
         else:
             needs.append(Need("shelter", ("shelter",)))
-    if tier == "exploited_migrant":
-        needs.append(Need("labour_rights", ("labour_rights",)))
-    if tier == "likely_victim":
-        needs.append(Need("registration", ("registration",)))
-    return needs
+    return needs + tier_needs(tier)
 
 
 @dataclass(frozen=True)

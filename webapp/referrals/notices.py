@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from ..core.digits import KHMER_DIGITS
 from ..core.texts import TextCatalog, language_of
 from ..outbox.segments import fits_sms
 
 log = logging.getLogger(__name__)
 CATALOG = TextCatalog(Path(__file__).with_name("notices.yaml"))
 NOTICE_VARIANTS = ("full", "no_tier", "no_link", "bare")
-KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 
 def _word(group: str, key: str | None, language: str, fallback: str = "unknown") -> str:

@@ -104,8 +104,8 @@ def searches_for(screening: Screening, need: matching.Need) -> list[dict]:
     """Where to look for a service meeting ``need``, in order; the first that finds one wins.
 
     Abroad: repatriation (and an urgent doctor) from the services in the country the person
-    is in, the transit centre at the usual return crossing, labour rights in the country and
-    else at home, everything else in the home province."""
+    is in, the transit centre at the usual return crossing, labour rights and information in
+    the country and else at home, everything else in the home province."""
     if screening.context_kind != "abroad":
         point, province = point_of(screening)
         return [dict(point=point, province=province)]
@@ -117,7 +117,7 @@ def searches_for(screening: Screening, need: matching.Need) -> list[dict]:
         return [dict(point=crossing.point, province=crossing.province)] if crossing else []
     point, province = home_of(screening)
     home = dict(point=point, province=province)
-    return [in_country, home] if need.name == "labour_rights" else [home]
+    return [in_country, home] if need.name in ("labour_rights", matching.INFORMATION.name) else [home]
 
 
 def find_match(screening: Screening, need: matching.Need, exclude_ids=()) -> matching.Match:
@@ -135,11 +135,7 @@ def find_match(screening: Screening, need: matching.Need, exclude_ids=()) -> mat
 def information_for(screening: Screening, limit: int = 3) -> list[Service]:
     """For "no signs of trafficking": services the person can still use later (safe
     migration, labour rights), nearest first; abroad, those in the country first."""
-    if screening.context_kind == "abroad":
-        point, province = home_of(screening)
-        searches = [dict(point=None, province=None, country=screening.country_code), dict(point=point, province=province)]
-    else:
-        searches = searches_for(screening, matching.INFORMATION)
+    searches = searches_for(screening, matching.INFORMATION)
     entries = directory_entries()
     person = person_of(screening)
     ids: list[int] = []

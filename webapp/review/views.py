@@ -69,7 +69,7 @@ def show(uuid):
         db.session.commit()
 
     if request.method == "GET":
-        form.tier.data = screening.confirmed_tier or screening.tier  # the engine's, until someone decides
+        form.tier.data = screening.final_tier  # the engine's, until someone decides
     q = questionnaires.load(screening.questionnaire_version)
     answers = screening.answer_map()
     return render_template(
