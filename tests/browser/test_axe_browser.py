@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.browser.helpers import VIGNETTES
-from tests.browser.test_phone_width_browser import PHONE, crawl
-from webapp.demo import DEMO_PASSWORD, seed_services
+from tests.browser.test_phone_width_browser import PHONE, crawl, log_in_as
+from webapp.demo import seed_services
 
 pytestmark = pytest.mark.browser
 
@@ -48,17 +48,6 @@ ENGLISH = r"""() => {
 
 def width(page) -> int:
     return page.evaluate("() => document.scrollingElement.scrollWidth")
-
-
-def log_in_as(browser, base, role):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#identifier", role)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("form button.primary")
-    page.wait_for_load_state()
-    return context, page
 
 
 def submit(page, base, context: dict, vignette="e01", **answers) -> dict:

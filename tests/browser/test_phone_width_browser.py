@@ -61,6 +61,20 @@ def crawl(page, base):
     return found
 
 
+def log_in_as(browser, base, role):
+    """A new phone-sized context logged in as the demo user ``role``, on the page it lands on."""
+    from webapp.demo import DEMO_PASSWORD
+
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#identifier", role)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("form button.primary")
+    page.wait_for_load_state()
+    return context, page
+
+
 def test_every_page_fits_360_px_and_its_buttons_are_thumb_sized(browser, server):
     context = browser.new_context(**PHONE)
     page = context.new_page()
@@ -69,15 +83,7 @@ def test_every_page_fits_360_px_and_its_buttons_are_thumb_sized(browser, server)
     context.close()
     wide, small, visited = [], [], 0
     for role in ROLES:
-        context = browser.new_context(**PHONE)
-        page = context.new_page()
-        page.goto(f"{server}/login")
-        page.fill("#identifier", role)
-        from webapp.demo import DEMO_PASSWORD
-
-        page.fill("#password", DEMO_PASSWORD)
-        page.click("form button.primary")
-        page.wait_for_load_state()
+        context, page = log_in_as(browser, server, role)
         for path, width, targets in crawl(page, server):
             visited += 1
             if width > 360:
