@@ -48,30 +48,20 @@ CHROMIUM = "/usr/bin/chromium"
 PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "km-KH", "has_touch": True, "is_mobile": True}
 KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
-from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 import questionnaires as Q  # noqa: E402
+from bench.common import throwaway_config  # noqa: E402
 from tests.browser.helpers import answer_for, log_in  # noqa: E402
 from tests.conftest import serving  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.config import Config  # noqa: E402
 from webapp.demo import seed_users  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.screening.models import Screening  # noqa: E402
 
 
 def make_app(directory: str):
-    config = Config(
-        env="testing",
-        secret_key="bench-" + "x" * 40,
-        database_url=f"sqlite:///{directory}/bench.db",
-        encryption_keys="bench:" + Fernet.generate_key().decode(),
-        hash_key="bench-hash-key",
-        secure_cookies=False,
-        ratelimit_enabled=False,
-    )
-    app = create_app(config)
+    app = create_app(throwaway_config(directory, ratelimit_enabled=False))
     with app.app_context():
         from flask_migrate import upgrade
 
