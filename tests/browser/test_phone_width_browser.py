@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.helpers import VIGNETTES, log_in
+from tests.browser.helpers import VIGNETTES, log_in, page_width
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +55,7 @@ def crawl(page, base):
         response = page.goto(f"{base}{path}")
         if response is None or response.status >= 400 or not response.headers.get("content-type", "").startswith("text/html"):
             continue
-        width = page.evaluate("() => document.scrollingElement.scrollWidth")
-        found.append((path, width, page.evaluate(SMALL_TARGETS)))
+        found.append((path, page_width(page), page.evaluate(SMALL_TARGETS)))
         queue.extend(link for link in page.evaluate(LINKS) if link not in seen)
     return found
 
