@@ -39,8 +39,6 @@ import logging
 import re
 import sys
 import tempfile
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,28 +48,20 @@ CHROMIUM = "/usr/bin/chromium"
 PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "km-KH", "has_touch": True, "is_mobile": True}
 KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
-from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 import questionnaires as Q  # noqa: E402
+from bench.common import throwaway_config  # noqa: E402
+from tests.browser.helpers import answer_for, log_in  # noqa: E402
+from tests.conftest import serving  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.config import Config  # noqa: E402
-from webapp.demo import DEMO_PASSWORD, seed_users  # noqa: E402
+from webapp.demo import seed_users  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.screening.models import Screening  # noqa: E402
 
 
 def make_app(directory: str):
-    config = Config(
-        env="testing",
-        secret_key="bench-" + "x" * 40,
-        database_url=f"sqlite:///{directory}/bench.db",
-        encryption_keys="bench:" + Fernet.generate_key().decode(),
-        hash_key="bench-hash-key",
-        secure_cookies=False,
-        ratelimit_enabled=False,
-    )
-    app = create_app(config)
+    app = create_app(throwaway_config(directory, ratelimit_enabled=False))
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -79,32 +69,6 @@ def make_app(directory: str):
         seed_users()
         db.session.commit()
     return app
-
-
-@contextmanager
-def serving(app):
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-def answer_for(answers: dict, code: str) -> str:
-    return str(answers.get(code, "unknown" if code == "return_mode" else "no"))
-
-
-def log_in(page, base: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#identifier", "border")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("form button.primary")
-    page.wait_for_url(f"{base}/screenings/")
 
 
 def answer_screen(page, answers: dict, js: bool) -> int:

@@ -32,17 +32,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 EXAMPLES = ROOT.parent / "shared" / "vignettes" / "examples-v2.json"
 
-from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 import questionnaires as Q  # noqa: E402
+from bench.common import throwaway_config  # noqa: E402
 from questionnaires import replies  # noqa: E402
 from sms import messages  # noqa: E402
 from sms.channels import caller_sms_reply, caller_ussd_reply  # noqa: E402
 from sms.dialogue import identify  # noqa: E402
 from sms.models import SmsSession  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.config import Config  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.outbox.segments import cost, fits_sms, fits_ussd  # noqa: E402
 from webapp.screening.models import Screening  # noqa: E402
@@ -69,15 +68,7 @@ class Run:
 
 
 def make_app(directory: str):
-    config = Config(
-        env="testing",
-        secret_key="bench-" + "x" * 40,
-        database_url=f"sqlite:///{directory}/bench.db",
-        encryption_keys="bench:" + Fernet.generate_key().decode(),
-        hash_key="bench-hash-key",
-        secure_cookies=False,
-    )
-    app = create_app(config)
+    app = create_app(throwaway_config(directory))
     with app.app_context():
         from flask_migrate import upgrade
 

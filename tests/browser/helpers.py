@@ -20,6 +20,11 @@ def log_in(page, base: str, username: str = "border") -> None:
     page.wait_for_url(f"{base}/screenings/")
 
 
+def page_width(page) -> int:
+    """The page's full width in CSS pixels (wider than the viewport: it scrolls sideways)."""
+    return page.evaluate("() => document.scrollingElement.scrollWidth")
+
+
 def answer_for(answers: dict, code: str) -> str:
     """The answer to give: the example's, else "no" (an indicator it does not answer) or
     "unknown" (return_mode, a choice without "no")."""

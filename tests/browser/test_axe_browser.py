@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.browser.helpers import VIGNETTES
-from tests.browser.test_phone_width_browser import PHONE, crawl
-from webapp.demo import DEMO_PASSWORD, seed_services
+from tests.browser.helpers import VIGNETTES, page_width
+from tests.browser.test_phone_width_browser import PHONE, crawl, log_in_as
+from webapp.demo import seed_services
 
 pytestmark = pytest.mark.browser
 
@@ -44,21 +44,6 @@ ENGLISH = r"""() => {
   }
   return out;
 }"""
-
-
-def width(page) -> int:
-    return page.evaluate("() => document.scrollingElement.scrollWidth")
-
-
-def log_in_as(browser, base, role):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#identifier", role)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("form button.primary")
-    page.wait_for_load_state()
-    return context, page
 
 
 def submit(page, base, context: dict, vignette="e01", **answers) -> dict:
@@ -115,8 +100,8 @@ def test_axe_finds_no_violation_on_any_main_page_of_any_role(browser, directory)
             visited += 1
             violations.extend(f"{role} {v}" for v in axe_violations(page))
             english.extend(f"{role} {path}: {text}" for text in page.evaluate(ENGLISH))
-            if width(page) > 360:
-                wide.append((role, path, width(page)))
+            if page_width(page) > 360:
+                wide.append((role, path, page_width(page)))
         context.close()
     assert visited >= 25
     assert violations == []
@@ -132,12 +117,12 @@ def test_the_hotline_start_is_safe_to_talk_first_and_fits_a_phone(browser, direc
     first = page.locator("fieldset legend").first.inner_text()
     assert first == "សួរជាមុនសិន៖ តើអ្នកអាចនិយាយបានដោយសុវត្ថិភាពឥឡូវនេះទេ?"
     assert page.get_by_text("ប្រសិនបើការហៅដាច់", exact=True).is_visible()  # what to say if the call drops
-    assert width(page) <= 360 and axe_violations(page) == []
+    assert page_width(page) <= 360 and axe_violations(page) == []
     page.locator('input[name="safe_to_talk"][value="no"]').check()
     page.click("#start-form button.primary")
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "មិនមានសុវត្ថិភាពក្នុងការនិយាយឥឡូវនេះ"
-    assert width(page) <= 360 and axe_violations(page) == []
+    assert page_width(page) <= 360 and axe_violations(page) == []
     page.goto(f"{server}/screenings/new")
     page.locator('input[name="safe_to_talk"][value="yes"]').check()
     page.select_option("#caller_province", "BMC")
@@ -161,7 +146,7 @@ def test_consular_and_hotline_results_point_to_help_where_the_person_is(browser,
     text = page.locator("main").inner_text()
     assert text.index("ម៉ាឡេស៊ី") < text.index("ស្ថានទូតកម្ពុជា កូឡាឡាំពួ") < text.index("មណ្ឌលឆ្លងកាត់ប៉ោយប៉ែត")
     assert "ភ្នំពេញ" not in text
-    assert width(page) <= 360 and axe_violations(page) == []
+    assert page_width(page) <= 360 and axe_violations(page) == []
     context.close()
 
     context, page = log_in_as(browser, server, "hotline")
@@ -171,7 +156,7 @@ def test_consular_and_hotline_results_point_to_help_where_the_person_is(browser,
     text = page.locator("main").inner_text()
     assert "ទីកន្លែងដែលអ្នកហៅនៅ" in text and "បន្ទាយមានជ័យ" in text and "+85512000999" in text
     assert "ភ្នំពេញ (សាកល្បង)" not in text  # not measured from the hotline desk in Phnom Penh
-    assert width(page) <= 360 and axe_violations(page) == []
+    assert page_width(page) <= 360 and axe_violations(page) == []
     context.close()
 
 
@@ -187,7 +172,7 @@ def test_no_signs_result_lists_services_and_the_hotline(browser, directory):
     assert section.locator("a[href^='tel:']").count() >= 2
     why = page.locator("ul.why").inner_text()
     assert why and not any(ch in why for ch in "0123456789")  # numbers in Khmer digits
-    assert width(page) <= 360 and axe_violations(page) == []
+    assert page_width(page) <= 360 and axe_violations(page) == []
     context.close()
 
 
@@ -223,7 +208,7 @@ def test_chart_labels_are_never_clipped_in_khmer_at_360_px(browser, directory):
     assert page.evaluate(CLIPPED) == []
     labels = page.locator("svg.chart g.bar").first.locator("text").first
     assert labels.evaluate("t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a") >= 13  # readable
-    assert width(page) <= 360
+    assert page_width(page) <= 360
     context.close()
 
 
@@ -243,7 +228,7 @@ def test_sms_simulator_fits_a_phone_and_shows_khmer(browser, directory):
     page.wait_for_load_state()
     transcript = page.locator("ol.transcript")
     assert "ករណី TRN-" in transcript.inner_text()  # the dialogue's Khmer reply
-    assert width(page) <= 360
+    assert page_width(page) <= 360
     for line in transcript.locator(".sms-text").all():
         box = line.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 360

@@ -24,6 +24,24 @@ def engine_section() -> str:
     return source[source.index("// --- the engine's rules"):source.index("// --- the draft on this phone")]
 
 
+def questionnaire_doc(app) -> dict:
+    """The questionnaire as the app sends it to the browser."""
+    from webapp.screening.api import questionnaire_document
+
+    with app.test_request_context():
+        return questionnaire_document(questionnaires.load())
+
+
+def in_browser(browser, params: str, body: str, args: list):
+    """``body`` run in a Chromium page with screen.js's engine section in scope and ``params``
+    (a destructuring of ``args``, Q first: the questionnaire) bound; returns its value. The
+    arguments go through JSON first, as the app sends the document."""
+    page = browser.new_page()
+    result = page.evaluate(f"({params}) => {{\n{engine_section()}\n{body}\n}}", json.loads(json.dumps(args)))
+    page.close()
+    return result
+
+
 def random_answers(doc: dict, rng: random.Random, rate: float) -> dict:
     answers = {"consent": "yes"}
     for item in doc["questions"][1:]:
@@ -54,25 +72,18 @@ def python_view(q, answers: dict) -> list:
 
 
 def test_the_browser_asks_exactly_what_the_engine_asks(browser, live_app):
-    from webapp.screening.api import questionnaire_document
-
     q = questionnaires.load()
-    with live_app.test_request_context():
-        doc = questionnaire_document(q)
+    doc = questionnaire_doc(live_app)
     rng = random.Random(3)
     cases = [random_answers(doc, rng, rate) for rate in (0.5, 0.8, 0.95, 1.0) for _ in range(500)]
     cases += [{}, {"consent": "no"}, {"consent": "yes", "age": "unknown", "age_maybe_minor": "yes"}]
-    page = browser.new_page()
-    compare = (
-        "([Q, cases]) => {\n" + engine_section() + "\n"
+    browser_views = in_browser(browser, "[Q, cases]", (
         "return cases.map((a) => { const n = nextQuestion(a); const kept = effective(a);"
-        " return [n ? n.code : null, askedQuestions(a).map((q) => q.code), Object.keys(kept), isMinor(kept)]; });\n}"
-    )
-    in_browser = page.evaluate(compare, [json.loads(json.dumps(doc)), cases])
-    page.close()
-    mismatches = [(a, python_view(q, a), b) for a, b in zip(cases, in_browser, strict=True) if python_view(q, a) != b]
+        " return [n ? n.code : null, askedQuestions(a).map((q) => q.code), Object.keys(kept), isMinor(kept)]; });"
+    ), [doc, cases])
+    mismatches = [(a, python_view(q, a), b) for a, b in zip(cases, browser_views, strict=True) if python_view(q, a) != b]
     assert not mismatches, mismatches[:3]
-    assert sum(view[0] is None for view in in_browser) > 100  # finished screenings are covered too
+    assert sum(view[0] is None for view in browser_views) > 100  # finished screenings are covered too
 
 
 def profiled_answers(doc: dict, rng: random.Random, rate: float) -> dict:
@@ -109,28 +120,22 @@ def test_the_browser_leaves_out_exactly_what_the_engine_leaves_out(browser, live
     """The skip rule and the screens in the browser (offline) equal can_change,
     for_the_record and questionnaires.screens on thousands of answer sets."""
     from questionnaires import screens
-    from webapp.screening.api import questionnaire_document
 
     q = questionnaires.load()
-    with live_app.test_request_context():
-        doc = questionnaire_document(q)
+    doc = questionnaire_doc(live_app)
     rng = random.Random(14)
     # can_change takes tens of milliseconds on each side: a few hundred sets, chosen to cut.
     cases = [profiled_answers(doc, rng, rate) for rate in (0.0, 0.3, 0.6, 0.9) for _ in range(60)]
     cases += [random_answers(doc, rng, rate) for rate in (0.5, 0.9) for _ in range(30)]
     cases += [{}, {"consent": "yes"}, {"consent": "yes", "age": "unknown", "age_maybe_minor": "yes"}]
-    page = browser.new_page()
-    compare = (
-        "([Q, cases, groups]) => {\n" + engine_section() + "\n"
+    browser_plans = in_browser(browser, "[Q, cases, groups]", (
         "return cases.map((a) => { const n = nextScreen(a); const r = forTheRecord(a); const all = {};"
         " groups.forEach((g) => { all[g] = screenOf(a, g).questions.map((q) => q.code); });"
         " return [Array.from(canChange(a)).sort(), n ? n.key : null, n ? n.questions.map((q) => q.code) : null,"
-        " r.map((q) => q.code), all, previousScreen(a, n ? n.key : null)]; });\n}"
-    )
-    in_browser = page.evaluate(compare, [json.loads(json.dumps(doc)), cases, list(screens.groups(q))])
-    page.close()
+        " r.map((q) => q.code), all, previousScreen(a, n ? n.key : null)]; });"
+    ), [doc, cases, list(screens.groups(q))])
     python = [python_plan(q, a) for a in cases]
-    mismatches = [(a, p, b) for a, p, b in zip(cases, python, in_browser, strict=True) if p != b]
+    mismatches = [(a, p, b) for a, p, b in zip(cases, python, browser_plans, strict=True) if p != b]
     assert not mismatches, mismatches[:2]
     # The cases cover skipping: screens with questions left out, record screens, finished ones.
     assert sum(1 for p in python if p[3]) > 30

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.helpers import VIGNETTES, log_in
+from tests.browser.helpers import VIGNETTES, log_in, page_width
 
 pytestmark = pytest.mark.browser
 
@@ -55,10 +55,23 @@ def crawl(page, base):
         response = page.goto(f"{base}{path}")
         if response is None or response.status >= 400 or not response.headers.get("content-type", "").startswith("text/html"):
             continue
-        width = page.evaluate("() => document.scrollingElement.scrollWidth")
-        found.append((path, width, page.evaluate(SMALL_TARGETS)))
+        found.append((path, page_width(page), page.evaluate(SMALL_TARGETS)))
         queue.extend(link for link in page.evaluate(LINKS) if link not in seen)
     return found
+
+
+def log_in_as(browser, base, role):
+    """A new phone-sized context logged in as the demo user ``role``, on the page it lands on."""
+    from webapp.demo import DEMO_PASSWORD
+
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#identifier", role)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("form button.primary")
+    page.wait_for_load_state()
+    return context, page
 
 
 def test_every_page_fits_360_px_and_its_buttons_are_thumb_sized(browser, server):
@@ -69,15 +82,7 @@ def test_every_page_fits_360_px_and_its_buttons_are_thumb_sized(browser, server)
     context.close()
     wide, small, visited = [], [], 0
     for role in ROLES:
-        context = browser.new_context(**PHONE)
-        page = context.new_page()
-        page.goto(f"{server}/login")
-        page.fill("#identifier", role)
-        from webapp.demo import DEMO_PASSWORD
-
-        page.fill("#password", DEMO_PASSWORD)
-        page.click("form button.primary")
-        page.wait_for_load_state()
+        context, page = log_in_as(browser, server, role)
         for path, width, targets in crawl(page, server):
             visited += 1
             if width > 360:

@@ -346,7 +346,6 @@ def screen_by_sms(gateway: Gateway, phone: str, vignette: dict, *, language: str
         codes = asked_codes_in_sms(delivery.texts, language)
         text = "\n".join(delivery.texts)
         if not codes or messages.text("record.intro", language) in text:  # the result came
-            text = "\n".join(delivery.texts)
             found = CASE_NUMBER.search(text)
             run.case_number = found.group() if found else None
             run.result_text = text
