@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from questionnaires import Question, Questionnaire, replies
+from webapp.core.digits import KHMER_DIGITS
 from webapp.outbox.segments import fits_sms, fits_ussd, is_gsm7
 
 from . import messages
@@ -104,11 +105,8 @@ def sms_prompt(q: Questionnaire, question: Question, language: str) -> str:
 
 # --- questions asked together ----------------------------------------------------------
 
-_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
-
-
 def _count(n: int, language: str) -> str:
-    return str(n) if language == "en" else str(n).translate(_KHMER_DIGITS)
+    return str(n) if language == "en" else str(n).translate(KHMER_DIGITS)
 
 
 def _shares_key(questions: list[Question]) -> bool:
