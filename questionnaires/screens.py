@@ -22,7 +22,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import ALWAYS_ASKED_SECTIONS, _kept_for_the_record, can_change, effective_answers, is_asked
+from .engine import (
+    ALWAYS_ASKED_SECTIONS,
+    _kept_for_the_record,
+    can_change,
+    effective_answers,
+    for_the_record,
+    is_asked,
+    next_question,
+)
 from .model import Question, Questionnaire
 
 RECORD = "record"  # the key of the "for the record" screen
@@ -59,12 +67,10 @@ def _shown(question: Question, kept: Mapping[str, Any], needed: frozenset[str]) 
 def next_screen(q: Questionnaire, answers: Mapping[str, Any]) -> Screen | None:
     """The next screen to answer, or None when only the record screen (if any) is left."""
     kept = effective_answers(q, answers)
-    needed = can_change(q, kept)  # remembered by the engine per answers
-    # next_question(skip_unneeded=True), with the verdict at hand.
-    first = next((question for question in q.questions
-                  if question.code not in kept and is_asked(q, question, kept) and _shown(question, kept, needed)), None)
+    first = next_question(q, kept, skip_unneeded=True)
     if first is None or first.code == "consent":
         return None
+    needed = can_change(q, kept)  # remembered by the engine per answers
     key = group_of(first)
     return Screen(key, tuple(
         question for question in q.questions
@@ -87,13 +93,7 @@ def screen(q: Questionnaire, answers: Mapping[str, Any], key: str) -> Screen:
 
 def record_screen(q: Questionnaire, answers: Mapping[str, Any]) -> Screen | None:
     """The questions left out that are kept for the record, on one screen (None: none)."""
-    kept = effective_answers(q, answers)
-    needed = can_change(q, kept)  # remembered by the engine per answers
-    questions = tuple(
-        question for question in q.questions
-        if question.code not in kept and question.section not in ALWAYS_ASKED_SECTIONS and question.code not in needed
-        and is_asked(q, question, kept) and _kept_for_the_record(question)
-    )  # for_the_record, with the verdict at hand
+    questions = for_the_record(q, answers)
     return Screen(RECORD, questions) if questions else None
 
 
