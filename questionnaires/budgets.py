@@ -117,8 +117,9 @@ def over_budget(field: str, language: str, text: str) -> str | None:
         used = ucs2_units(text)
         if used > limit:
             return f"{used} UTF-16 units, over the budget of {limit}"
-        if field == "sms" and cost(text).segments > SMS_MAX_SEGMENTS[language]:
-            return (f"{used} UTF-16 units but {cost(text).segments} segments (a character cluster straddles "
+        segments = cost(text).segments if field == "sms" else 0
+        if segments > SMS_MAX_SEGMENTS[language]:
+            return (f"{used} UTF-16 units but {segments} segments (a character cluster straddles "
                     f"two parts), over the budget of {SMS_MAX_SEGMENTS[language]}")
         return None
     used = gsm7_length(text)

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .model import NO_CATEGORY, SCORED_ELEMENTS, Condition, Question, Questionnaire
+from .model import NO_CATEGORY, RESULT_TIERS, SCORED_ELEMENTS, Condition, Question, Questionnaire
 
-TIERS = ("not_screened", "likely_victim", "possible_victim", "exploited_migrant", "not_indicated")
+TIERS = RESULT_TIERS  # declared once, in the model (the loader wants a sentence for each)
 # Higher is more serious; used to explain, never to decide.
 TIER_RANK = {"not_screened": -1, "not_indicated": 0, "exploited_migrant": 1, "possible_victim": 2, "likely_victim": 3}
 UNSURE = ("unknown", "refused")

@@ -22,7 +22,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import ALWAYS_ASKED_SECTIONS, _kept_for_the_record, can_change, effective_answers, is_asked
+from .engine import (
+    ALWAYS_ASKED_SECTIONS,
+    _kept_for_the_record,
+    can_change,
+    effective_answers,
+    for_the_record,
+    is_asked,
+    next_question,
+)
 from .model import Question, Questionnaire
 
 RECORD = "record"  # the key of the "for the record" screen
@@ -52,21 +60,6 @@ class Screen:
         return tuple(question.code for question in self.questions)
 
 
-# can_change takes tens of milliseconds and a page asks it for every group (the progress
-# bar) with the same answers: the last few verdicts are kept.
-_NEEDED: dict[tuple, frozenset[str]] = {}
-
-
-def _needed(q: Questionnaire, kept: Mapping[str, Any]) -> frozenset[str]:
-    key = (id(q), q.version, tuple((code, str(value), type(value).__name__) for code, value in kept.items()))
-    found = _NEEDED.get(key)
-    if found is None:
-        if len(_NEEDED) >= 64:
-            _NEEDED.pop(next(iter(_NEEDED)))
-        found = _NEEDED[key] = can_change(q, kept)
-    return found
-
-
 def _shown(question: Question, kept: Mapping[str, Any], needed: frozenset[str]) -> bool:
     return question.code in kept or question.section in ALWAYS_ASKED_SECTIONS or question.code in needed
 
@@ -74,12 +67,10 @@ def _shown(question: Question, kept: Mapping[str, Any], needed: frozenset[str]) 
 def next_screen(q: Questionnaire, answers: Mapping[str, Any]) -> Screen | None:
     """The next screen to answer, or None when only the record screen (if any) is left."""
     kept = effective_answers(q, answers)
-    needed = _needed(q, kept)
-    # next_question(skip_unneeded=True), with the verdict at hand.
-    first = next((question for question in q.questions
-                  if question.code not in kept and is_asked(q, question, kept) and _shown(question, kept, needed)), None)
+    first = next_question(q, kept, skip_unneeded=True)
     if first is None or first.code == "consent":
         return None
+    needed = can_change(q, kept)  # remembered by the engine per answers
     key = group_of(first)
     return Screen(key, tuple(
         question for question in q.questions
@@ -92,7 +83,7 @@ def screen(q: Questionnaire, answers: Mapping[str, Any], key: str) -> Screen:
     """Group ``key`` as shown when the screener comes back to it: its questions answered
     already and those still needed (empty when none is asked)."""
     kept = effective_answers(q, answers)
-    needed = _needed(q, kept)
+    needed = can_change(q, kept)  # remembered by the engine per answers
     return Screen(key, tuple(
         question for question in q.questions
         if group_of(question) == key and question.code != "consent" and is_asked(q, question, kept)
@@ -102,13 +93,7 @@ def screen(q: Questionnaire, answers: Mapping[str, Any], key: str) -> Screen:
 
 def record_screen(q: Questionnaire, answers: Mapping[str, Any]) -> Screen | None:
     """The questions left out that are kept for the record, on one screen (None: none)."""
-    kept = effective_answers(q, answers)
-    needed = _needed(q, kept)
-    questions = tuple(
-        question for question in q.questions
-        if question.code not in kept and question.section not in ALWAYS_ASKED_SECTIONS and question.code not in needed
-        and is_asked(q, question, kept) and _kept_for_the_record(question)
-    )  # for_the_record, with the verdict at hand
+    questions = for_the_record(q, answers)
     return Screen(RECORD, questions) if questions else None
 
 

@@ -72,16 +72,23 @@ def identify(raw_phone: str | None, *, training: bool = False) -> Caller | None:
     Only a plain number is accepted: ``phonenumbers`` would also read "whatsapp:+855..."
     or "tel:..." as the number, and other channels are not ours to answer.
     """
-    if not raw_phone or not PLAIN_NUMBER.fullmatch(raw_phone.strip()):
-        return None
-    try:
-        e164 = phones.normalise(raw_phone.strip())
-    except phones.PhoneError:
+    e164 = _plain_e164(raw_phone)
+    if e164 is None:
         return None
     user = find_by_phone(e164)
     if user is None:
         return None
     return Caller(user, phones.phone_hash(e164), e164, training)
+
+
+def _plain_e164(raw_phone: str | None) -> str | None:
+    """``raw_phone`` in E.164 when it is a plain number, else None."""
+    if not raw_phone or not PLAIN_NUMBER.fullmatch(raw_phone.strip()):
+        return None
+    try:
+        return phones.normalise(raw_phone.strip())
+    except phones.PhoneError:
+        return None
 
 
 # What a staff phone may do on SMS and USSD, by the owner's role. The same rule as on the
@@ -147,13 +154,17 @@ def open_session(caller: Caller, channel: str) -> SmsSession:
 
 
 def _claimed(session: SmsSession, caller: Caller) -> SmsSession:
-    if session.user_id != caller.user.id:
-        # The number moved to another staff member: nothing of the old dialogue carries over.
-        _reset(session)
-        session.user_id = caller.user.id
+    _owned_by(session, caller.user)
     if caller.phone and session.phone != caller.phone:
         session.phone = caller.phone
     return session
+
+
+def _owned_by(session: SmsSession, user: User) -> None:
+    if session.user_id != user.id:
+        # The number moved to another staff member: nothing of the old dialogue carries over.
+        _reset(session)
+        session.user_id = user.id
 
 
 # What "back to idle" means for a session, in one place: the dialogue's own reset, the
@@ -220,11 +231,8 @@ def open_known_session(raw_phone: str | None, channel: str, *, training: bool = 
     The previous reply is read with the lock's statement; a retry racing the original
     past that read is caught by the unique MessageSid when it is stored (the caller
     answers it as the original was answered)."""
-    if not raw_phone or not PLAIN_NUMBER.fullmatch(raw_phone.strip()):
-        return None
-    try:
-        e164 = phones.normalise(raw_phone.strip())
-    except phones.PhoneError:
+    e164 = _plain_e164(raw_phone)
+    if e164 is None:
         return None
     phone_hash = phones.phone_hash(e164)
     keys = {"the_channel": channel, "the_phone_hash": phone_hash, "the_training": training}
@@ -237,9 +245,7 @@ def open_known_session(raw_phone: str | None, channel: str, *, training: bool = 
         return None
     session, user, previous_reply, no_phone = row
     caller = Caller(user, phone_hash, e164, training)
-    if session.user_id != user.id:  # as _claimed, without reading the phone it stores
-        _reset(session)
-        session.user_id = user.id
+    _owned_by(session, user)  # as _claimed, without reading the phone it stores
     if no_phone:
         session.phone = e164
     screening = None

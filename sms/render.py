@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from questionnaires import Question, Questionnaire, replies
+from webapp.core.digits import KHMER_DIGITS
 from webapp.outbox.segments import fits_sms, fits_ussd, is_gsm7
 
 from . import messages
@@ -104,11 +105,8 @@ def sms_prompt(q: Questionnaire, question: Question, language: str) -> str:
 
 # --- questions asked together ----------------------------------------------------------
 
-_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
-
-
 def _count(n: int, language: str) -> str:
-    return str(n) if language == "en" else str(n).translate(_KHMER_DIGITS)
+    return str(n) if language == "en" else str(n).translate(KHMER_DIGITS)
 
 
 def _shares_key(questions: list[Question]) -> bool:
@@ -119,18 +117,14 @@ def group_variants(q: Questionnaire, questions: list[Question], language: str, *
     """The group as one text, longest wording first: a letter and the question per line,
     then the answer key once (indicators), or each line with its own short list."""
     letters = messages.text("group.letters", language)
-    n = _count(len(questions), language)
-    if _shares_key(questions):
-        closing = messages.text("group.key", language, n=n)
-    else:
-        closing = messages.text("group.answers", language, n=n)
+    shared_key = _shares_key(questions)
+    closing = messages.text("group.key" if shared_key else "group.answers", language, n=_count(len(questions), language))
     variants = []
-    wordings = (["ussd"] if ussd else ["sms", "ussd"])
-    for wording in wordings:
+    for wording in ("ussd",) if ussd else ("sms", "ussd"):
         lines = []
         for letter, question in zip(letters, questions, strict=False):
             line = f"{letter}) {getattr(question, wording).get(language)}"
-            if not _shares_key(questions):
+            if not shared_key:
                 line += " " + answer_key(q, question, language, short=True)
             lines.append(line)
         variants.append("\n".join(lines + [closing]))
@@ -356,18 +350,17 @@ def ussd_screen(
     if question is None:
         return _first_fitting(notices), True
     asked = q.question(question)
-    if showing_help and group and len(group) > 1:
+    members = [q.question(code) for code in group] if group and len(group) > 1 else None
+    screen = group_variants(q, members, language, ussd=True)[-1] if members else None
+    if showing_help and members:
         # The help of each question asked together, then the group again (one input answers it).
-        members = [q.question(code) for code in group]
         letters = messages.text("group.letters", language)
         helps = [f"{letter}) {member.help.get(language)}" for letter, member in zip(letters, members, strict=False) if member.help]
-        screen = group_variants(q, members, language, ussd=True)[-1]
         pages = (ussd_pages(helps, [], language) if helps else []) + [screen]
     elif showing_help:
         pages = ussd_pages(([asked.help.get(language)] if asked.help else []) + [asked.ussd.get(language)],
                            menu_items(q, asked, language), language)
-    elif group and len(group) > 1:
-        screen = group_variants(q, [q.question(code) for code in group], language, ussd=True)[-1]
+    elif members:
         notice = " ".join(notices)
         pages = [f"{notice}\n{screen}" if notice and fits_ussd(f"{notice}\n{screen}") else screen]
     else:

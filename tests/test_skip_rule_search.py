@@ -65,6 +65,22 @@ def test_remembered_verdict_is_the_computed_one():
     assert Q.can_change(V2, dict(answers)) == first
 
 
+def _walk(full: dict, rng, indicator_answers: list) -> list[dict]:
+    """The answers collected before each question of a dialogue under the skip rule with a
+    person answering as ``full`` (each indicator not in it drawn from ``indicator_answers``)."""
+    for question in V2.questions:
+        if question.is_indicator:
+            full.setdefault(question.code, rng.choice(indicator_answers))
+    states: list[dict] = []
+    collected: dict = {}
+    while True:
+        states.append(dict(collected))
+        question = Q.next_question(V2, collected, skip_unneeded=True)
+        if question is None:
+            return states
+        collected[question.code] = full[question.code]
+
+
 def test_witnesses_find_what_the_exhaustive_search_finds(monkeypatch):
     """Effects shown to matter by a witness tally, the rest by the exhaustive search: the
     same sets as the exhaustive search alone, on the states of random dialogues."""
@@ -78,16 +94,7 @@ def test_witnesses_find_what_the_exhaustive_search_finds(monkeypatch):
                 "home_province": "BMC", "nationality": rng.choice(["KH", "TH"]),
                 "exploitation_country": rng.choice(["KH", "TH"]), "sector": rng.choice(["fishing", "none"]),
                 "return_mode": "rescued"}
-        for question in V2.questions:
-            if question.is_indicator:
-                full.setdefault(question.code, rng.choice(["no", "no", "no", "yes", "unknown", "refused"]))
-        collected: dict = {}
-        while True:
-            states.append(dict(collected))
-            question = Q.next_question(V2, collected, skip_unneeded=True)
-            if question is None:
-                break
-            collected[question.code] = full[question.code]
+        states.extend(_walk(full, rng, ["no", "no", "no", "yes", "unknown", "refused"]))
     with_witnesses = [engine._can_change(V2, Q.effective_answers(V2, state)) for state in states]
     monkeypatch.setattr(engine, "_WITNESS_TRIALS", 0)
     engine._remembered_mattering.cache_clear()  # the verdicts above are remembered
@@ -107,16 +114,7 @@ def test_counting_open_questions_only_up_to_enough_changes_no_verdict(monkeypatc
         full = {"consent": "yes", "U1": "no", "U2": "no", "U3": "no", "sex": rng.choice(["female", "male"]),
                 "age": rng.choice([15, 30]), "home_province": "BMC", "nationality": rng.choice(["KH", "TH"]),
                 "exploitation_country": "TH", "sector": rng.choice(["fishing", "none"]), "return_mode": "rescued"}
-        for question in V2.questions:
-            if question.is_indicator:
-                full.setdefault(question.code, rng.choice(["no", "no", "yes", "unknown", "refused"]))
-        collected: dict = {}
-        while True:
-            states.append(dict(collected))
-            question = Q.next_question(V2, collected, skip_unneeded=True)
-            if question is None:
-                break
-            collected[question.code] = full[question.code]
+        states.extend(_walk(full, rng, ["no", "no", "yes", "unknown", "refused"]))
     engine._remembered_mattering.cache_clear()
     counted_to_enough = [engine._can_change(V2, Q.effective_answers(V2, state)) for state in states]
     monkeypatch.setattr(engine, "_enough", lambda effect, cap: 10_000)
