@@ -25,6 +25,7 @@ from ..extensions import db
 from . import audio, operations
 from .forms import CONTEXT_LABELS
 from .operations import CONTEXTS_BY_ROLE
+from .person import PersonTexts
 from .presenters import CONTEXT_ERRORS, SCREEN_TITLES
 
 bp = Blueprint("screening_api", __name__)
@@ -271,8 +272,8 @@ def contact_document(q) -> dict[str, str] | None:
     config = current_app.config["APP_CONFIG"]
     if q.contact_sentence is None or not config.contact_name or not config.contact_phone:
         return None
-    return {lang: text.replace("{name}", config.contact_name).replace("{phone}", config.contact_phone)
-            for lang, text in person_text(q.contact_sentence).items()}
+    return {lang: PersonTexts(q, lang, lang).contact(config.contact_name, config.contact_phone)
+            for lang in q.contact_sentence.languages}
 
 
 def country_list(lang: str) -> list[tuple[str, str]]:
