@@ -25,6 +25,7 @@ from ..extensions import db
 from . import audio, operations
 from .forms import CONTEXT_LABELS
 from .operations import CONTEXTS_BY_ROLE
+from .person import PersonTexts
 from .presenters import CONTEXT_ERRORS, SCREEN_TITLES
 
 bp = Blueprint("screening_api", __name__)
@@ -149,14 +150,21 @@ def languages_document(q) -> dict[str, Any]:
     }
 
 
-def audio_document(q) -> dict[str, dict[str, str]]:
-    """The recordings there are, per language and text key (webapp/screening/audio.py);
-    the hand-over mode shows a listen button only for these."""
+def audio_keys(q) -> list[str]:
+    """The text keys of the person-facing texts that may have a recording (audio.py)."""
     keys = ["consent"] + [f"answer:{value}" for value in q.answer_labels]
     for item in q.questions:
         keys.append(f"question:{item.code}")
         keys += [f"option:{item.code}:{o.value}" for o in item.options]
     keys += [f"result:{tier}" for tier in q.result_sentences]
+    return keys
+
+
+def audio_document(q) -> dict[str, dict[str, str]]:
+    """The recordings there are, per language and text key (webapp/screening/audio.py);
+    the hand-over mode shows a listen button only for these. Read per request: a
+    recording uploaded since shows at once."""
+    keys = _once(q)[2]
     found: dict[str, dict[str, str]] = {}
     for lang in q.languages:
         urls = audio.audio_urls(lang, keys)
@@ -200,6 +208,29 @@ def skip_rule(q) -> dict[str, Any]:
 def questionnaire_document(q) -> dict[str, Any]:
     """The questionnaire as the browser needs it: texts, options, when each is asked, and
     what the skip rule needs to leave out what cannot change the result (issue 14)."""
+    return {**questionnaire_static(q), "audio": audio_document(q)}
+
+
+# The part of the questionnaire document that depends on the questionnaire alone, built once
+# per loaded questionnaire (questionnaires.load caches the object) instead of per request.
+_static: dict[int, tuple[Any, dict[str, Any], list[str]]] = {}
+
+
+def _once(q) -> tuple[Any, dict[str, Any], list[str]]:
+    """(q, its static document, its audio keys), kept while ``q`` is the loaded one."""
+    entry = _static.get(id(q))
+    if entry is None or entry[0] is not q:
+        if len(_static) >= 8:  # as many as questionnaires.load keeps
+            _static.clear()
+        entry = _static[id(q)] = (q, _build_static(q), audio_keys(q))
+    return entry
+
+
+def questionnaire_static(q) -> dict[str, Any]:
+    return _once(q)[1]
+
+
+def _build_static(q) -> dict[str, Any]:
     place_data = questionnaires.load_places()
     return {
         "version": q.version,
@@ -210,7 +241,6 @@ def questionnaire_document(q) -> dict[str, Any]:
         # languages_document (fetched by the hand-over mode only, so a Khmer screener's
         # form does not carry them).
         "languages": {code: {"name": language.name, "draft": language.is_draft} for code, language in q.languages.items()},
-        "audio": audio_document(q),
         "questions": [
             {
                 "code": item.code,
@@ -242,8 +272,8 @@ def contact_document(q) -> dict[str, str] | None:
     config = current_app.config["APP_CONFIG"]
     if q.contact_sentence is None or not config.contact_name or not config.contact_phone:
         return None
-    return {lang: text.replace("{name}", config.contact_name).replace("{phone}", config.contact_phone)
-            for lang, text in person_text(q.contact_sentence).items()}
+    return {lang: PersonTexts(q, lang, lang).contact(config.contact_name, config.contact_phone)
+            for lang in q.contact_sentence.languages}
 
 
 def country_list(lang: str) -> list[tuple[str, str]]:

@@ -1,6 +1,6 @@
 """Recorded audio of the person-facing texts: the hook the hand-over mode calls.
 
-``audio_url(lang, text_key)`` gives the URL of the recording of one text in one language,
+``audio_finder(lang)(text_key)`` gives the URL of the recording of one text in one language,
 served by the app (``/audio/<lang>/<key>?v=<hash>``, webapp/recordings), or None when there
 is none; the hand-over screens show a listen control only when there is one.
 
@@ -11,6 +11,8 @@ unknown, refused) and ``result:<tier>``. The recordings feature names the same t
 (its admin pages list them); ``recording_key`` translates one into the other.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from ..recordings import operations as recordings
 
@@ -28,12 +30,14 @@ def recording_key(text_key: str) -> str:
     return f"{kind}.{rest}"  # answer:<value>, result:<tier>
 
 
-def audio_url(lang: str, text_key: str) -> str | None:
-    """The URL of the recording of ``text_key`` in ``lang``, or None (no recording yet)."""
-    return recordings.audio_url(lang, recording_key(text_key))
+def audio_finder(lang: str) -> Callable[[str], str | None]:
+    """text key -> URL of its recording in ``lang``, or None: one query for a page that
+    shows several texts."""
+    found = recordings.audio_urls(lang)
+    return lambda text_key: found.get(recording_key(text_key))
 
 
 def audio_urls(lang: str, text_keys: list[str]) -> dict[str, str]:
     """The recordings there are of ``text_keys`` in ``lang`` (one query): key -> URL."""
-    found = recordings.audio_urls(lang)
-    return {key: found[recording_key(key)] for key in text_keys if recording_key(key) in found}
+    find = audio_finder(lang)
+    return {key: url for key in text_keys if (url := find(key)) is not None}

@@ -27,7 +27,6 @@ from .person import HANDED_OVER, PersonTexts, languages, skip_value
 
 bp = Blueprint("handover", __name__, url_prefix="/screenings")
 
-SESSION_KEY = HANDED_OVER
 # Pages the person may still reach while the phone is handed over.
 # The recordings of the texts (recordings.audio) play on the person's page.
 OPEN_ENDPOINTS = ("static", "core.service_worker", "core.manifest", "auth.logout", "auth.login", "recordings.audio")
@@ -36,11 +35,11 @@ OPEN_ENDPOINTS = ("static", "core.service_worker", "core.manifest", "auth.logout
 @bp.before_app_request
 def hold_to_handover():
     """While the phone is handed over, every other page of the app leads back to the question."""
-    uuid = session.get(SESSION_KEY)
+    uuid = session.get(HANDED_OVER)
     if not uuid:
         return None
     if not current_user.is_authenticated:
-        session.pop(SESSION_KEY, None)
+        session.pop(HANDED_OVER, None)
         return None
     endpoint = request.endpoint or ""
     if endpoint.startswith("handover.") or endpoint in OPEN_ENDPOINTS:
@@ -53,7 +52,7 @@ def hold_to_handover():
 def own_draft_or_404(uuid: str):
     screening = operations.get_own(current_user, uuid)
     if screening is None:
-        session.pop(SESSION_KEY, None)
+        session.pop(HANDED_OVER, None)
         abort(404)
     return screening
 
@@ -82,7 +81,7 @@ def begin(uuid):
         screening.person_language = operations.valid_person_language(q, form.person_language.data, default=screening.language)
         record("change.handover", user=current_user, object_type="screening", object_id=screening.case_number)
         db.session.commit()
-        session[SESSION_KEY] = screening.uuid
+        session[HANDED_OVER] = screening.uuid
         return redirect(url_for(".ask", uuid=uuid))
     return render_template("screening/handover_begin.html", screening=screening, form=form, languages=languages(q))
 
@@ -91,9 +90,9 @@ def begin(uuid):
 def ask(uuid):
     screening = own_draft_or_404(uuid)
     if screening.status != "draft":
-        session.pop(SESSION_KEY, None)
+        session.pop(HANDED_OVER, None)
         return redirect(url_for("screening.result", uuid=uuid))
-    session[SESSION_KEY] = screening.uuid
+    session[HANDED_OVER] = screening.uuid
     question = next_for_person(screening)
     if question is None:
         return redirect(url_for(".hand_back", uuid=uuid))
@@ -133,7 +132,7 @@ def hand_back(uuid):
     """The person gives the phone back; the screener's password takes it back."""
     screening = own_draft_or_404(uuid)
     if screening.status != "draft":
-        session.pop(SESSION_KEY, None)
+        session.pop(HANDED_OVER, None)
         return redirect(url_for("screening.result", uuid=uuid))
     form = HandBackForm()
     error = None
@@ -143,7 +142,7 @@ def hand_back(uuid):
         if auth_operations.check_current_password(
             user, form.password.data, address=request.remote_addr or "", policy=throttle.Policy.from_config(config),
         ):
-            session.pop(SESSION_KEY, None)
+            session.pop(HANDED_OVER, None)
             done = next_for_person(screening) is None
             if done:
                 operations.finish(screening)

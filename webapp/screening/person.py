@@ -8,6 +8,7 @@ it is shown, and consent in a draft language comes with the screener's language 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import current_app
 
@@ -95,7 +96,12 @@ class PersonTexts:
         return question.text_for(self.lang, self.screener)
 
     def audio(self, key: str) -> str | None:
-        return audio.audio_url(self.lang, key)
+        return self._audio(key)
+
+    @cached_property
+    def _audio(self):
+        """The language's recordings, read once per page (a page shows several texts)."""
+        return audio.audio_finder(self.lang)
 
     def result_sentence(self, tier: str) -> str | None:
         if tier not in self.q.result_sentences:

@@ -785,9 +785,9 @@
   // What handover.js uses of this form: the same draft, rules, drawing and queue.
   const app = {
     T: T, lang: lang, h: h, show: show, save: save, render: render, values: values, settle: settle,
-    canonical: canonical, nextQuestion: nextQuestion, label: label, fail: fail, errorBox: errorBox,
-    consent: consent, decline: decline, select: select, provinces: provinces, finish: finish,
-    effective: effective, isAsked: isAsked, isMinor: isMinor, canChange: canChange, nextNeeded: nextNeeded,
+    canonical: canonical, label: label, fail: fail, errorBox: errorBox,
+    consent: consent, decline: decline, select: select, finish: finish,
+    canChange: canChange, nextNeeded: nextNeeded,
     draft: () => draft, questionnaire: () => Q,
   };
 
