@@ -93,7 +93,16 @@
     player.preload = "none";
     const button = app.h("button", {
       type: "button", class: "listen-button", "aria-label": app.T.listen, "data-audio": url,
-      onclick: () => { player.src = url; player.currentTime = 0; player.play().catch(() => {}); },
+      // A failed load is tried once more: Chromium now and then fails the first offline load
+      // of a recording from the service worker's cache, and the second plays.
+      onclick: () => {
+        const play = (retry) => {
+          player.src = url;
+          player.currentTime = 0;
+          player.play().catch(() => { if (retry) play(false); });
+        };
+        play(true);
+      },
     });
     button.innerHTML = SPEAKER; // a drawn speaker: no emoji font needed
     return app.h("p", { class: "listen" }, button);
