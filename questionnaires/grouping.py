@@ -14,7 +14,7 @@ Pure Python, like the rest of the package.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .engine import ALWAYS_ASKED_SECTIONS, can_change, effective_answers, for_the_record, is_asked, next_question
@@ -41,14 +41,26 @@ def next_group(
     needed = can_change(q, kept) if skip_unneeded else None
     candidates = [
         question
-        for question in q.questions
-        if question.group == first.group
-        and question.code != first.code
-        and question.code not in kept
-        and is_asked(q, question, kept)
-        and (needed is None or question.section in ALWAYS_ASKED_SECTIONS or question.code in needed)
+        for question in _pool(q, first, kept)
+        if (needed is None or question.section in ALWAYS_ASKED_SECTIONS or question.code in needed)
     ]
-    return _fill([first], _after(q, first, candidates), fits, most)
+    return _fill([first], candidates, fits, most)
+
+
+def _pool(q: Questionnaire, first: Question, kept: Mapping[str, Any]) -> list[Question]:
+    """The open questions that may join ``first``, in questionnaire order: those of its
+    group; and for a yes/no question, the yes/no questions that follow it up to the next
+    open question of another kind (one key answers them all, whatever their section)."""
+    after = list(q.questions)[q.codes.index(first.code) + 1:]
+    pool = []
+    for question in after:
+        if question.code in kept or not is_asked(q, question, kept):
+            continue
+        if _joins(first, question):
+            pool.append(question)
+        elif first.is_indicator and first.section not in ALWAYS_ASKED_SECTIONS and not question.is_indicator:
+            break
+    return pool
 
 
 def record_groups(
@@ -58,7 +70,7 @@ def record_groups(
     in groups (consecutive questions of one group, as many as fit)."""
     groups: list[list[Question]] = []
     for question in for_the_record(q, answers):
-        if groups and groups[-1][0].group is not None and groups[-1][0].group == question.group:
+        if groups and _joins(groups[-1][0], question):
             trial = groups[-1] + [question]
             if len(trial) <= most and (fits is None or fits(trial)) and not _reads_any(question, groups[-1]):
                 groups[-1] = trial
@@ -67,10 +79,13 @@ def record_groups(
     return [tuple(group) for group in groups]
 
 
-def _after(q: Questionnaire, first: Question, questions: Iterable[Question]) -> list[Question]:
-    order = {code: index for index, code in enumerate(q.codes)}
-    return sorted((question for question in questions if order[question.code] > order[first.code]),
-                  key=lambda question: order[question.code])
+def _joins(first: Question, question: Question) -> bool:
+    """Whether ``question`` may be asked in one reply with ``first``: the same group, or
+    both yes/no questions past the opening (one key answers them)."""
+    if first.group is not None and first.group == question.group:
+        return True
+    return (first.is_indicator and question.is_indicator
+            and first.section not in ALWAYS_ASKED_SECTIONS and question.section not in ALWAYS_ASKED_SECTIONS)
 
 
 def _fill(group: list[Question], candidates: list[Question], fits: Fits | None, most: int) -> tuple[Question, ...]:

@@ -343,7 +343,7 @@ class Dialogue:
         elif isinstance(reply, replies.Answer):
             turn = self._answer(reply.value)
         elif len(group) > 1:
-            turn = Turn([Say("unclear", key="group", params={"n": len(group)}), self._question_say()])
+            turn = Turn([self._group_unclear(group), self._question_say()])
         else:
             turn = self._unclear(question)
         return self._prepend(notices, turn)
@@ -351,8 +351,22 @@ class Dialogue:
     def _question_say(self, *, optional: bool = False, kind: str = "question") -> Say:
         """The open question, or the questions asked together with it."""
         group = self.session.group_codes
-        params = {"group": list(group)} if group and len(group) > 1 else {}
+        params: dict = {"group": list(group)} if group and len(group) > 1 else {}
+        if group and len(group) > 1:
+            screening = self.screening()
+            params["brief"] = screening is not None and self._brief(screening.answer_map())
         return Say(kind, code=self.session.question, params=params, optional=optional)
+
+    def _brief(self, answers) -> bool:
+        """Whether the yes/no key has been shown in this screening already: once a yes/no
+        question is answered, later groups close with "reply N digits" alone."""
+        q = self.q
+        return any(q.has(code) and q.question(code).is_indicator for code in answers)
+
+    def _group_unclear(self, group: list) -> Say:
+        """A group reply not understood: how many answers, and the yes/no key again."""
+        legend = all(question.is_indicator for question in group)
+        return Say("unclear", key="group", params={"n": len(group), "legend": legend})
 
     def dial(self) -> Turn:
         """A new USSD session: offer to continue an open screening, or go to consent."""
@@ -563,19 +577,20 @@ class Dialogue:
         turn.says.insert(0, say)
         return turn
 
-    def _fits(self, notice: Say | None = None):
+    def _fits(self, notice: Say | None = None, *, brief: bool = False):
         """Whether a group of questions fits one message (beside ``notice``) or screen."""
         language = self.language
         text = render.plain_texts([notice], language)[0] if notice is not None else None
-        return lambda questions: render.group_fits(self.q, questions, language, self.channel, text)
+        return lambda questions: render.group_fits(self.q, questions, language, self.channel, text, brief=brief)
 
     def _ask_next(self, screening: Screening, notice: Say | None = None) -> Turn:
         """The next questions that can still matter (those of one group that one reply can
         answer together), or the result when none is left."""
         self.session.page = 0
         self.session.showing_help = False
+        answers = screening.answer_map()
         group = questionnaires.next_group(
-            self.q, screening.answer_map(), skip_unneeded=self.skip_unneeded, fits=self._fits(notice)
+            self.q, answers, skip_unneeded=self.skip_unneeded, fits=self._fits(notice, brief=self._brief(answers))
         )
         if group:
             self.session.question = group[0].code
@@ -599,7 +614,8 @@ class Dialogue:
     # --- for the record: the questions that could no longer change the result ------------
 
     def _record_groups(self, screening: Screening) -> list:
-        return questionnaires.record_groups(self.q, screening.answer_map(), fits=self._fits())
+        answers = screening.answer_map()
+        return questionnaires.record_groups(self.q, answers, fits=self._fits(brief=self._brief(answers)))
 
     def _offer_record(self, screening: Screening, turn: Turn, *, intro: bool = True) -> None:
         """After the result (SMS): offer the first group kept for the record, if any. USSD
@@ -642,7 +658,7 @@ class Dialogue:
         group = self.current_group()
         values = replies.parse_group(text, self.q, group)
         if values is None:
-            return Turn([Say("unclear", key="group", params={"n": len(group)}), self._question_say()])
+            return Turn([self._group_unclear(group), self._question_say()])
         # Offered no longer (answered on the web meanwhile): offer what is left.
         with contextlib.suppress(ScreeningError):
             screening_ops.record_for_the_record(screening, values, channel=self.channel, answered_at=self.now)

@@ -63,9 +63,12 @@ def option_label(q: Questionnaire, question: Question, value: str, language: str
 
 
 def menu_items(q: Questionnaire, question: Question, language: str, short: bool = False) -> list[str]:
-    """Numbered answers: ``["1 Yes", "2 No", ...]`` (empty for free answers)."""
+    """Numbered answers: ``["1 Yes", "2 No", ...]`` (empty for free answers). Short Khmer
+    lists join the number to its label ("1ស្រី"), as the yes/no key does: Khmer script
+    beside a Latin digit reads apart without the space."""
+    gap = "" if short and language == "km" else " "
     return [
-        f"{number} {option_label(q, question, value, language, short)}"
+        f"{number}{gap}{option_label(q, question, value, language, short)}"
         for number, value in replies.numbered_values(q, question)
     ]
 
@@ -73,12 +76,18 @@ def menu_items(q: Questionnaire, question: Question, language: str, short: bool 
 def answer_key(q: Questionnaire, question: Question, language: str, short: bool = False) -> str:
     """The key appended to an SMS question."""
     if question.type == "integer":
-        return messages.text("keys.integer", language)
+        return messages.text("keys.integer_short" if short else "keys.integer", language)
     if question.type == "province":
         return messages.text("keys.province_short" if short else "keys.province", language)
-    key = " ".join(menu_items(q, question, language, short))
+    items = menu_items(q, question, language, short)
+    if question.type == "country" and short:
+        # The first country of the list (Cambodia), the question's own answers (unknown,
+        # none), and the 2-letter code for any other; 9 (help) still lists the codes.
+        extras = len(question.options)
+        items = items[:1] + items[len(items) - extras:] if extras else items[:1]
+    key = " ".join(items)
     if question.type == "country":
-        key += " " + messages.text("keys.country_other", language)
+        key += " " + messages.text("keys.country_other_short" if short else "keys.country_other", language)
     return key
 
 
@@ -113,17 +122,26 @@ def _shares_key(questions: list[Question]) -> bool:
     return all(question.type == "indicator" for question in questions)
 
 
-def group_variants(q: Questionnaire, questions: list[Question], language: str, *, ussd: bool = False) -> list[str]:
+def group_variants(
+    q: Questionnaire, questions: list[Question], language: str, *, ussd: bool = False, brief: bool = False
+) -> list[str]:
     """The group as one text, longest wording first: a letter and the question per line,
-    then the answer key once (indicators), or each line with its own short list."""
+    then the answer key once (indicators), or each line with its own short list.
+
+    ``brief``: the screener has already been shown the yes/no key in this screening (it is
+    the same for every indicator), so the closing line only says how many digits to reply.
+    """
     letters = messages.text("group.letters", language)
     shared_key = _shares_key(questions)
-    closing = messages.text("group.key" if shared_key else "group.answers", language, n=_count(len(questions), language))
+    closing_key = ("group.key_brief" if brief else "group.key") if shared_key else "group.answers"
+    closing = messages.text(closing_key, language, n=_count(len(questions), language))
+    # Khmer script after "ក)" reads apart without a space: one UCS-2 unit a line saved.
+    gap = "" if language == "km" else " "
     variants = []
     for wording in ("ussd",) if ussd else ("sms", "ussd"):
         lines = []
         for letter, question in zip(letters, questions, strict=False):
-            line = f"{letter}) {getattr(question, wording).get(language)}"
+            line = f"{letter}){gap}{getattr(question, wording).get(language)}"
             if not shared_key:
                 line += " " + answer_key(q, question, language, short=True)
             lines.append(line)
@@ -131,14 +149,16 @@ def group_variants(q: Questionnaire, questions: list[Question], language: str, *
     return variants
 
 
-def sms_group_prompt(q: Questionnaire, questions: list[Question], language: str) -> str:
+def sms_group_prompt(q: Questionnaire, questions: list[Question], language: str, *, brief: bool = False) -> str:
     if len(questions) == 1:
         return sms_prompt(q, questions[0], language)
-    variants = group_variants(q, questions, language)
+    variants = group_variants(q, questions, language, brief=brief)
     return next((text for text in variants if fits_sms(text, language)), variants[-1])
 
 
-def group_fits(q: Questionnaire, questions, language: str, channel: str, notice: str | None = None) -> bool:
+def group_fits(
+    q: Questionnaire, questions, language: str, channel: str, notice: str | None = None, *, brief: bool = False
+) -> bool:
     """Whether ``questions`` can be asked together in one message (SMS, beside ``notice``
     when given) or on one USSD screen."""
     questions = list(questions)
@@ -146,9 +166,9 @@ def group_fits(q: Questionnaire, questions, language: str, channel: str, notice:
         return True
     if channel == "ussd":
         # A keypad types digits only: one digit per question, the same list for each.
-        screen = group_variants(q, questions, language, ussd=True)[-1]
+        screen = group_variants(q, questions, language, ussd=True, brief=brief)[-1]
         return _shares_key(questions) and fits_ussd(f"{notice}\n{screen}" if notice else screen)
-    text = group_variants(q, questions, language)[-1]
+    text = group_variants(q, questions, language, brief=brief)[-1]
     return fits_sms(f"{notice}\n{text}" if notice else text, language)
 
 
@@ -164,7 +184,7 @@ def _sms_parts(q: Questionnaire, say: Say, language: str) -> list[str]:
     if say.kind == "text":
         return [messages.text(say.key, language, **say.params)]
     if say.kind == "question":
-        return [sms_group_prompt(q, _group(q, say), language)]
+        return [sms_group_prompt(q, _group(q, say), language, brief=bool(say.params.get("brief")))]
     if say.kind == "help":
         return _sms_help(q, _group(q, say), language)
     if say.kind == "result":
@@ -172,7 +192,10 @@ def _sms_parts(q: Questionnaire, say: Say, language: str) -> list[str]:
         return [result_text(say.params, language, flags=False)] + _flag_texts(say.params, language)
     if say.kind == "unclear":
         params = {"n": _count(say.params["n"], language)} if "n" in say.params else {}
-        return [messages.text("unclear", language) + " " + messages.text(f"errors.{say.key}", language, **params)]
+        text = messages.text("unclear", language) + " " + messages.text(f"errors.{say.key}", language, **params)
+        if say.params.get("legend"):  # yes/no questions asked together: the key in full
+            text += " " + messages.text("group.legend", language)
+        return [text]
     if say.kind == "share":
         return share_texts(q, say.params, language, lambda text: fits_sms(text, language))
     if say.kind == "shared":
@@ -195,7 +218,12 @@ def _sms_help(q: Questionnaire, questions: list[Question], language: str) -> lis
         if question.type == "province":
             parts.extend(pack([messages.text("list_province", language)] + menu_items(q, question, language), fits))
     parts.append(messages.text("commands", language))
-    parts.append(sms_group_prompt(q, questions, language))
+    if len(questions) > 1 and _shares_key(questions):
+        # The key in full, then the group as it is asked (its closing line may be brief).
+        parts.append(messages.text("group.legend", language))
+        parts.append(sms_group_prompt(q, questions, language, brief=True))
+    else:
+        parts.append(sms_group_prompt(q, questions, language))
     return parts
 
 
@@ -351,7 +379,8 @@ def ussd_screen(
         return _first_fitting(notices), True
     asked = q.question(question)
     members = [q.question(code) for code in group] if group and len(group) > 1 else None
-    screen = group_variants(q, members, language, ussd=True)[-1] if members else None
+    brief = any(say.params.get("brief") for say in says if say.kind in ("question", "help"))
+    screen = group_variants(q, members, language, ussd=True, brief=brief)[-1] if members else None
     if showing_help and members:
         # The help of each question asked together, then the group again (one input answers it).
         letters = messages.text("group.letters", language)

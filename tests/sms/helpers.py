@@ -36,7 +36,7 @@ WORDINGS = {
                for text in (question.sms.get(language), question.ussd.get(language))}
     for language in ("km", "en")
 }
-GROUP_LINE = re.compile(r"^[a-hកខគឃងចឆជ]\) (.+)$")
+GROUP_LINE = re.compile(r"^[a-hកខគឃងចឆជ]\) ?(.+)$")
 
 
 def _wordings(questionnaire, language):

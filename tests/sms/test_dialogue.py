@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sms import dialogue
 from sms.models import SmsSession
 from tests.sms.conftest import STAFF_PHONE, make_staff, post_sms
-from tests.sms.helpers import CASE_NUMBER, asked_in_sms, stored_counts
+from tests.sms.helpers import CASE_NUMBER, asked_codes_in_sms, asked_in_sms, stored_counts
 from webapp.core.types import utcnow
 from webapp.extensions import db as database
 from webapp.outbox.models import OutboxMessage
@@ -121,13 +121,14 @@ def test_back_help_and_repeat(channel_app, channel_client, staff):
 
 
 def test_province_help_lists_every_province_by_number(channel_app, channel_client, staff):
-    for body in ["SCREEN", "1", "2", "22", "30 1", "1", "2", "2"]:  # U2 and U3, age and sex in one reply
+    # U2 and U3 in one reply; age, sex and nationality in one; then country and sector.
+    for body in ["SCREEN", "1", "2", "22", "30 1 1", "2", "2"]:
         _, texts = post_sms(channel_client, body)
-    assert asked_in_sms(texts) == "home_province"
+    assert asked_codes_in_sms(texts) == ["home_province", "return_mode"]
     _, texts = post_sms(channel_client, "9")
     listing = " ".join(texts)
     assert "1 បន្ទាយមានជ័យ" in listing and "26 ត្បូងឃ្មុំ" in listing and "27 មិនដឹង" in listing
-    _, texts = post_sms(channel_client, "២១")
+    _, texts = post_sms(channel_client, "២១ ៦")
     assert screenings(channel_app)[0].answer_map()["home_province"] == "SRP"
 
 

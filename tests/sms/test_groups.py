@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 import questionnaires as Q
 from questionnaires import replies
+from questionnaires.engine import ALWAYS_ASKED_SECTIONS
 from sms.channels import caller_sms_reply, caller_ussd_reply
 from sms.dialogue import identify
 from sms.models import SmsSession
@@ -18,6 +19,7 @@ from tests.sms.conftest import make_staff, post_sms
 from tests.sms.helpers import CASE_NUMBER, asked_codes_in_sms, group_reply, keypad_reply
 from tests.test_skip_rule import full_answer_sets
 from webapp.extensions import db as database
+from webapp.outbox.segments import fits_sms
 from webapp.screening.models import Screening
 
 q = Q.load(2)
@@ -40,7 +42,11 @@ def test_a_group_holds_only_questions_the_skip_rule_still_needs():
     group = Q.next_group(q, answers, skip_unneeded=True)
     needed = Q.can_change(q, answers)
     assert group and all(question.code in needed for question in group)
-    assert len({question.group for question in group}) == 1
+    # Yes/no questions past the profile run on across sections, in questionnaire order,
+    # and never jump an open question of another kind.
+    assert all(question.is_indicator and question.section not in ALWAYS_ASKED_SECTIONS for question in group)
+    order = [q.codes.index(question.code) for question in group]
+    assert order == sorted(order) and len({question.section for question in group}) > 1
 
 
 def _session(app, phone, channel="sms"):
@@ -159,7 +165,7 @@ def test_groups_are_data_in_the_questionnaire_and_checked_by_the_loader():
 
     raw = yaml.safe_load((DEFINITIONS / "v2.yaml").read_text(encoding="utf-8"))
     assert q.question("age").group == q.question("sex").group == "person"  # given in the file
-    assert q.question("M7").group == "means" and q.question("nationality").group is None  # else by section
+    assert q.question("M7").group == "means" and q.question("exploitation_country").group is None  # else by section
     for bad in ("Person!", 3):
         broken = copy.deepcopy(raw)
         next(entry for entry in broken["questions"] if entry["code"] == "sex")["group"] = bad
@@ -190,3 +196,56 @@ def test_help_on_a_ussd_group_shows_the_group_again(channel_app, channel_client)
     with channel_app.app_context():
         screening = database.session.scalars(select(Screening).order_by(Screening.id.desc())).first()
         assert {code: screening.answer_map().get(code) for code in ("U2", "U3")} == {"U2": "no", "U3": "yes"}
+
+
+KHMER_LEGEND = "1បាទ 2ទេ 3មិនដឹង 4មិនឆ្លើយ"
+
+
+def test_the_yes_no_key_is_spelt_out_once_then_each_group_says_how_many_digits(channel_app, channel_client):
+    """The first yes/no group of a screening ends with the whole key; once a yes/no answer
+    is in, groups end with "reply N digits" alone; a wrong reply and help (9) spell it out
+    again."""
+    phone = next(_phones)
+    make_staff(channel_app, phone, language="km")
+    post_sms(channel_client, "ពិនិត្យ", phone=phone)
+    _, texts = post_sms(channel_client, "1", phone=phone)  # consent: U1 comes with the case number
+    _, texts = post_sms(channel_client, "2", phone=phone)
+    assert asked_codes_in_sms(texts) == ["U2", "U3"]
+    _, texts = post_sms(channel_client, "22", phone=phone)
+    _, texts = post_sms(channel_client, "30 1 1", phone=phone)  # age, sex, nationality
+    assert asked_codes_in_sms(texts) == ["exploitation_country"]
+    for body in ("2", "1", "BMC 1"):  # country, sector, province and return mode
+        _, texts = post_sms(channel_client, body, phone=phone)
+    codes = asked_codes_in_sms(texts)
+    assert len(codes) >= 3 and all(q.question(code).is_indicator for code in codes)
+    last = texts[-1].split("\n")[-1]
+    assert last == f"ឆ្លើយ{str(len(codes)).translate(str.maketrans('0123456789', '០១២៣៤៥៦៧៨៩'))}លេខ"
+    _, again = post_sms(channel_client, "12", phone=phone)
+    assert KHMER_LEGEND in again[0] and asked_codes_in_sms(again) == codes
+    _, helped = post_sms(channel_client, "9", phone=phone)
+    assert KHMER_LEGEND in "\n".join(helped) and asked_codes_in_sms(helped) == codes
+    assert all(fits_sms(text, "km") for text in texts + again + helped)
+
+
+def test_the_first_yes_no_question_carries_the_whole_key(channel_app, channel_client):
+    phone = next(_phones)
+    make_staff(channel_app, phone, language="en")
+    post_sms(channel_client, "SCREEN", phone=phone)
+    _, texts = post_sms(channel_client, "1", phone=phone)
+    assert asked_codes_in_sms(texts, "en") == ["U1"] and texts[-1].endswith("1 Yes 2 No 3 Unsure 4 Refused")
+    _, texts = post_sms(channel_client, "2", phone=phone)
+    assert asked_codes_in_sms(texts, "en") == ["U2", "U3"] and texts[-1].endswith("\nReply 2 digits")
+
+
+def test_nationality_asked_with_age_and_sex_takes_a_number_or_any_code(channel_app, channel_client):
+    for reply, expected in (("30 1 1", "KH"), ("៣០ ២ vn", "VN"), ("30 1 8", "unknown")):
+        phone = next(_phones)
+        make_staff(channel_app, phone, language="km")
+        for body in ("ពិនិត្យ", "1", "2", "22"):
+            _, texts = post_sms(channel_client, body, phone=phone)
+        assert asked_codes_in_sms(texts) == ["age", "sex", "nationality"]
+        assert "គ)សញ្ជាតិ 1កម្ពុជា 8មិនដឹង ឬកូដ ឧ. TH" in texts[-1]
+        post_sms(channel_client, reply, phone=phone)
+        with channel_app.app_context():
+            screening = database.session.scalars(select(Screening).order_by(Screening.id.desc())).first()
+            assert screening.answer_map()["nationality"] == expected, reply

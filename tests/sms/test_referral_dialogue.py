@@ -171,7 +171,7 @@ def test_possible_victim_waits_for_a_supervisor_after_consent(channel_app, chann
     every, last = screen_by_sms(channel_client, answers_of(vignettes, "e06"))
     assert_sms_budget(every, "km")
     ending = "\n".join(last)
-    assert "អ្នកត្រួតពិនិត្យត្រូវបញ្ជាក់ជាមុនសិន" in ending and last[-1].endswith(KHMER_KEY)
+    assert "អ្នកត្រួតពិនិត្យបញ្ជាក់សិន" in ending and last[-1].endswith(KHMER_KEY)
     _, texts = post_sms(channel_client, "បាទ")
     assert "បានកត់ត្រាការយល់ព្រម" in texts[0] and "អ្នកត្រួតពិនិត្យ" in texts[0]
     assert [(r.state, r.consent_to_share, r.awaiting) for r in referrals(db)] == [("proposed", True, "supervisor")]
