@@ -8,7 +8,8 @@ or any flag; and whether the screening ends with the engine's tier and flags.
 result (and the referral question sent with it); "for the record" counts what follows (the
 reply to the referral question, the questions offered for the record, even those sent in
 the result's turn after the message announcing them). Questions asked together are answered in one reply ("1221", "30 2"). USSD
-runs count screens as messages (their "segments" are what the screens would cost as SMS).
+runs count screens as messages (their "segments" are what the screens would cost as SMS);
+their record step (1 on the result's screen, then the groups) is counted apart too.
 
 An example's answers are keyed as a screener would; a question it does not answer is keyed
 "no" (indicators) or "unknown" (profile), and the engine's verdict on those same full answers
@@ -185,28 +186,39 @@ def screen_ussd(app, q, vignette: dict, language: str) -> Run:
     not billed by segment), to compare like with like."""
     answers = vignette["answers"]
     screens: list[str] = []
+    after: list[str] = []  # the screens that follow the result's: the record step
     inputs: list[str] = []
-    questions = 0
+    questions = recorded = 0
     with app.app_context():
         caller = identify(PHONES[language])
         before = db.session.scalar(select(func.max(Screening.id))) or 0
         gateway = f"bench-{vignette['id']}-{language}"
+        offered = False
         for _ in range(200):
             reply = caller_ussd_reply(caller, gateway, "*".join(inputs), language=language)
             db.session.commit()
-            screens.append(reply.text)
+            (after if offered else screens).append(reply.text)
             session = db.session.scalars(select(SmsSession).where(SmsSession.phone_hash == caller.phone_hash,
                                                                   SmsSession.channel == "ussd")).one()
             if session.state == "share":  # the referral question: the person declines here
                 inputs.append("2")
                 continue
-            if reply.end or session.state not in ("consent", "asking"):
+            if reply.end:
+                break
+            if session.state == "record" and not session.question:  # the offer: answer them
+                offered = True
+                inputs.append("1" if "1=" in reply.text.split("\n")[-1] else "99")
+                continue
+            if session.state not in ("consent", "asking", "record"):
                 break
             codes = session.group_codes or [session.question]
             keys = [keyed(q, code, answers.get(code, default(q.question(code)))) for code in codes]
             keys = ["999" if key == "X" else key for key in keys]
             inputs.append("".join(keys) if len(keys) > 1 and all(len(k) == 1 for k in keys) else " ".join(keys))
-            questions += len(codes)
+            if session.state == "record":
+                recorded += len(codes)
+            else:
+                questions += len(codes)
         else:
             raise RuntimeError(f"{vignette['id']}: the USSD screening did not end")
         screening = db.session.scalars(select(Screening).where(Screening.id > before)).first()
@@ -214,9 +226,11 @@ def screen_ussd(app, q, vignette: dict, language: str) -> Run:
         flags = sorted(screening.flags or []) if screening is not None else []
     engine = Q.score(q, full_answers(q, answers))
     costs = [cost(text).segments for text in screens]
+    after_costs = [cost(text).segments for text in after]
     return Run(vignette=vignette["id"], expected=vignette["expected"]["tier"], tier=tier, language=f"ussd-{language}",
-               skipping=True, questions=questions, messages=len(screens), segments=sum(costs), record_questions=0,
-               record_messages=0, record_segments=0, widest=max(costs), within_budget=all(fits_ussd(t) for t in screens),
+               skipping=True, questions=questions, messages=len(screens), segments=sum(costs),
+               record_questions=recorded, record_messages=len(after), record_segments=sum(after_costs),
+               widest=max(costs + after_costs), within_budget=all(fits_ussd(t) for t in screens + after),
                parity=(tier, flags) == (engine.tier, sorted(engine.flags)))
 
 
@@ -298,9 +312,10 @@ def print_table(runs: list[Run]) -> None:
         chosen = [r for r in skipped if r.language == language]
         print(f"{label}: mean {sum(r.messages for r in chosen) / len(chosen):.1f} messages, "
               f"{sum(r.segments for r in chosen) / len(chosen):.1f} segments per screening to the result")
-    for language in ("km", "en"):
+    for language in ("km", "en", "ussd-en", "ussd-km"):
         chosen = [r for r in skipped if r.language == language]
-        print(f"{language} for the record: mean {sum(r.record_messages for r in chosen) / len(chosen):.1f} messages, "
+        label = {"ussd-en": "ussd", "ussd-km": "ussd km"}.get(language, language)
+        print(f"{label} for the record: mean {sum(r.record_messages for r in chosen) / len(chosen):.1f} messages, "
               f"{sum(r.record_segments for r in chosen) / len(chosen):.1f} segments "
               f"({sum(r.record_questions for r in chosen) / len(chosen):.1f} questions answered)")
 

@@ -178,7 +178,7 @@ def caller_ussd_reply(
     if turn is None:
         turn = dialogue.show()
     state = session.state
-    question = session.question if state in ("consent", "asking") else None
+    question = session.question if state in ("consent", "asking", "record") else None
     screen, end = render.ussd_screen(
         dialogue.q,
         turn.says,

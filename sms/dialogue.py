@@ -394,6 +394,11 @@ class Dialogue:
         if state in ("consent", "asking", "record") and self.session.question:
             kind = "help" if self.session.showing_help else "question"
             return Turn([self._question_say(kind=kind)])
+        if state == "record":  # USSD: the result screen's offer
+            screening = self.screening()
+            if screening is not None and screening.status == "complete":
+                return Turn(self._record_offer_say(screening))
+            _reset(self.session)
         if state == "share":
             screening = self.screening()
             say = self._share_say(screening) if screening is not None else None
@@ -618,15 +623,22 @@ class Dialogue:
         return questionnaires.record_groups(self.q, answers, fits=self._fits(brief=self._brief(answers)))
 
     def _offer_record(self, screening: Screening, turn: Turn, *, intro: bool = True) -> None:
-        """After the result (SMS): offer the first group kept for the record, if any. USSD
-        sessions end at the result (a gateway session is short)."""
-        if self.channel != "sms" or not self.skip_unneeded:
+        """After the result: offer the first group kept for the record, if any. On USSD a
+        screen holds the result or a group, not both: the result screen offers the step
+        (1 go on, 0 end) and the first group follows a 1."""
+        if not self.skip_unneeded:
             return
         groups = self._record_groups(screening)
         if not groups:
             return
         self.session.state = "record"
         self.session.screening_id = screening.id
+        if self.channel == "ussd" and intro:
+            self.session.question = None
+            self.session.group_codes = None
+            turn.says.append(Say("record_offer", params={"n": sum(len(group) for group in groups)}))
+            turn.end = False
+            return
         self.session.question = groups[0][0].code
         self.session.group_codes = [question.code for question in groups[0]]
         if intro:
@@ -646,6 +658,8 @@ class Dialogue:
             _reset(self.session)
             self._touch()
             return Turn([Say("text", "record.skipped", params={"case": case})], end=True)
+        if not self.session.question:
+            return self._record_offer_reply(screening, text)
         reply = replies.parse(text, self.q, None)
         if isinstance(reply, replies.OptOut):
             return Turn(silent=True)
@@ -669,6 +683,35 @@ class Dialogue:
         if self.session.state != "record":
             turn.says.append(Say("text", "record.done", params={"case": case}))
         return turn
+
+    def _record_offer_reply(self, screening: Screening, text: str | None) -> Turn:
+        """USSD: the reply to the result screen's offer: 1 asks the first group, 2 (or 0,
+        handled before) ends; anything else turns the page (result, offer)."""
+        reply = replies.parse(text, self.q, self.q.question("consent"))
+        if isinstance(reply, replies.OptOut):
+            return Turn(silent=True)
+        if isinstance(reply, replies.Command) and reply.name in ("start", "resume", "language"):
+            return self._command(reply)
+        if not isinstance(reply, replies.Answer):
+            # "99", or any other input: the next page (the offer, when the result filled
+            # the first screen), and back.
+            self.session.page += 1
+        else:
+            _reset(self.session)
+            self._touch()
+            turn = Turn([], end=True)
+            if reply.value == "yes":
+                self._offer_record(screening, turn, intro=False)
+            if self.session.state != "record":
+                turn.says.append(Say("text", "record.skipped", params={"case": screening.case_number}))
+            return turn
+        return self.show()
+
+    def _record_offer_say(self, screening: Screening) -> list[Say]:
+        """The result screen with the offer, shown again (a retried or unclear input)."""
+        params = {"case": screening.case_number, "tier": screening.final_tier, "flags": list(screening.flags or [])}
+        groups = self._record_groups(screening)
+        return [Say("result", params=params), Say("record_offer", params={"n": sum(len(group) for group in groups)})]
 
     # --- the referral: the person's consent to share their case ------------------------
 

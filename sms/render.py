@@ -365,6 +365,9 @@ def ussd_screen(
     choose = next((say for say in says if say.kind == "choose"), None)
     if choose is not None:
         return ussd_choose(choose.params["case"], language), False
+    offer = next((say for say in says if say.kind == "record_offer"), None)
+    if offer is not None:
+        return ussd_record_offer(says, offer.params["n"], language, page)
     share = next((say for say in says if say.kind == "share"), None)
     if share is not None:
         # The result heads these pages; other notices are left out so that "99 More"
@@ -422,17 +425,62 @@ def _first_fitting(texts: list[str]) -> str:
     return screen
 
 
-def _ussd_result(params: dict[str, Any], language: str) -> list[str]:
-    """Case and tier first, then the flags (short ones if the full ones do not fit), then
-    what to do, as far as the screen goes."""
+def _ussd_result(params: dict[str, Any], language: str, tail: str | None = None) -> list[str]:
+    """Case and tier first, then every flag that changes what the screener does now
+    (urgent first; a full text where there is room, else the short one; with room for
+    ``tail`` below them), then what to do, as far as the screen goes."""
     finished, *actions = _result_parts(params, language)
-    screen = finished
-    for flag in params.get("flags", ()):
-        for key in (f"flags.{flag}", f"ussd.flags.{flag}"):
-            if messages.has(key) and fits_ussd(f"{screen}\n{messages.text(key, language)}"):
-                screen += "\n" + messages.text(key, language)
-                break
-    return [screen] + actions
+    flags = sorted((flag for flag in params.get("flags", ()) if messages.has(f"flags.{flag}")),
+                   key=lambda flag: (flag != "urgent", flag))
+    forms = {flag: f"ussd.flags.{flag}" if messages.has(f"ussd.flags.{flag}") else f"flags.{flag}" for flag in flags}
+
+    def lines() -> list[str]:
+        return [finished] + [messages.text(forms[flag], language) for flag in flags]
+
+    def fits(candidate: list[str]) -> bool:
+        return fits_ussd("\n".join(candidate + ([tail] if tail else [])))
+
+    for flag in flags:
+        short, forms[flag] = forms[flag], f"flags.{flag}"
+        if not fits(lines()):
+            forms[flag] = short
+    while flags and not fits(lines()):  # never with the shipped texts (tests): the least urgent goes
+        flags.pop()
+    return ["\n".join(lines())] + actions
+
+
+def ussd_record_offer(says: list[Say], n: int, language: str, page: int = 0) -> tuple[str, bool]:
+    """The result (or the reply to the share question) with the offer of the questions
+    kept for the record (1 answer them, 0 end), and whether the session ends (never). The
+    case, tier and flags, or the service's phone, come first: when the offer does not fit
+    beside them, they fill the first page and the offer is the second (any input but an
+    answer turns the page; "99 More" says so where it fits)."""
+    shared = next((say for say in says if say.kind == "shared"), None)
+    result = next((say for say in says if say.kind == "result"), None)
+
+    def heads(tail: str | None) -> list[str]:
+        if shared is not None:
+            return [ussd_shared(shared.params, language), ussd_shared(shared.params, language, short=True)]
+        if result is None:
+            parts = plain_texts(says, language)
+        else:
+            parts = _ussd_result(result.params, language, tail)
+            if tail and parts[0].count("\n") < _ussd_result(result.params, language)[0].count("\n"):
+                return []  # a flag would give way to the tail: never
+        return ["\n".join(parts[:count]) for count in range(len(parts), 0, -1)]
+
+    menus = [messages.text("ussd.record_menu", language, n=_count(n, language)),
+             messages.text("ussd.record_menu_short", language)]
+    for menu in menus:
+        for head in heads(menu):
+            if fits_ussd(f"{head}\n{menu}"):
+                return f"{head}\n{menu}", False
+    more = f"{replies.MORE} {messages.text('ussd.more', language)}"
+    hinted = [head for head in heads(more) if fits_ussd(f"{head}\n{more}")]
+    plain = heads(None)
+    first = f"{hinted[0]}\n{more}" if hinted else next((head for head in plain if fits_ussd(head)), plain[-1])
+    pages = [first, messages.text("record.intro", language) + "\n" + menus[0]]
+    return pages[page % len(pages)], False
 
 
 def ussd_choose(case: str, language: str) -> str:
@@ -574,11 +622,15 @@ def ussd_share_pages(q: Questionnaire, params: dict[str, Any], language: str) ->
     return ussd_pages(lines, menu_items(q, q.question("consent"), language), language)
 
 
-def ussd_shared(params: dict[str, Any], language: str) -> str:
-    """USSD: the last screen after the person's answer. No: the service's phone comes
-    before anything else (the name too when it fits)."""
+def ussd_shared(params: dict[str, Any], language: str, *, short: bool = False) -> str:
+    """USSD: the screen after the person's answer. No: the service's phone comes before
+    anything else (the name too when it fits). ``short``: without the case number, to
+    leave room for the offer of the questions kept for the record."""
     if params.get("consent"):
-        return _first_fitting(_agreed_texts(params, language, noted="ussd.noted"))
+        texts = _agreed_texts(params, language, noted="ussd.noted")
+        if short and params.get("notified"):
+            texts = [messages.text("ussd.agreed", language)] + texts[1:]
+        return _first_fitting(texts)
     services = params.get("services", [])
     if not services:
         return _first_fitting([messages.text("share.refused_none", language, case=params["case"])])

@@ -114,9 +114,12 @@ def test_every_ussd_screen_fits(question, language):
 def test_ussd_end_and_choose_screens_fit(language):
     assert fits_ussd(render.ussd_choose(LONGEST_CASE, language))
     for tier in Q.TIERS:
-        result = Say("result", params={"case": LONGEST_CASE, "tier": tier, "flags": ["urgent", "minor"]})
+        # The engine sorts flags by name: "minor" before "urgent". Urgent is never the one left out.
+        result = Say("result", params={"case": LONGEST_CASE, "tier": tier, "flags": ["minor", "urgent"]})
         screen, end = render.ussd_screen(q, [result], language=language, question=None)
         assert end and fits_ussd(screen) and LONGEST_CASE in screen
+        for flag in ("urgent", "minor"):
+            assert any(messages.text(key, language) in screen for key in (f"flags.{flag}", f"ussd.flags.{flag}")), screen
 
 
 @pytest.mark.parametrize("question", q.questions, ids=lambda question: question.code)
@@ -128,3 +131,24 @@ def test_khmer_prompt_keeps_the_sms_wording_when_its_units_fit(question):
     if cost(text).units > 134:
         pytest.skip("too long even by units: the renderer's fallback is by design")
     assert render.sms_prompt(q, question, "km").startswith(question.sms.km + "\n")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_ussd_result_with_the_record_offer_fits_and_keeps_case_and_tier(language):
+    """After the result a USSD screen offers the questions kept for the record: the case
+    number, the tier and the offer (1 / 0) all on one screen, for every tier and flag."""
+    for tier in Q.TIERS:
+        if tier == "not_screened":
+            continue
+        result = Say("result", params={"case": LONGEST_CASE, "tier": tier, "flags": ["urgent", "minor"]})
+        offer = Say("record_offer", params={"n": 30})
+        pages = [render.ussd_screen(q, [result, offer], language=language, question=None, page=page)
+                 for page in range(2)]
+        assert all(not end and fits_ussd(screen) for screen, end in pages), pages
+        first = pages[0][0]
+        assert LONGEST_CASE in first and messages.text(f"tiers.{tier}", language) in first
+        # The offer beside the result, or on the next page ("99 More") when they do not fit.
+        offered = first if first.split("\n")[-1].startswith("1=") else pages[1][0]
+        assert offered.split("\n")[-1].startswith("1=")
+        for flag in ("urgent", "minor"):  # never left out for the offer
+            assert messages.text(f"flags.{flag}", language) in first or messages.text(f"ussd.flags.{flag}", language) in first

@@ -279,6 +279,12 @@ def ussd(client, session_id, inputs, language):
     return screen
 
 
+def offers_the_record(screen: str) -> bool:
+    """The last line offers the questions kept for the record: "1=... 0=end"."""
+    last = screen.split("\n")[-1]
+    return screen.startswith("CON ") and last.startswith("1=") and (" 0=end" in last or " 0=ចប់" in last)
+
+
 def screen_by_ussd(client, answers, language, session_id="gw-ref-1"):
     """Every answer keyed in; then "99" through the share pages until 1 / 2 show. Returns
     the inputs so far and every screen after the last answer."""
@@ -289,7 +295,8 @@ def screen_by_ussd(client, answers, language, session_id="gw-ref-1"):
         screen = ussd(client, session_id, inputs, language)
     pages = [screen]
     yes = "1 បាទ/ចាស" if language == "km" else "1 Yes"
-    while screen.startswith("CON ") and yes not in screen.split("\n") and len(pages) < 10:
+    while (screen.startswith("CON ") and yes not in screen.split("\n") and not offers_the_record(screen)
+           and len(pages) < 10):
         inputs.append("99")
         screen = ussd(client, session_id, inputs, language)
         pages.append(screen)
@@ -307,12 +314,16 @@ def test_ussd_screening_asks_to_share_and_yes_notifies(channel_app, channel_clie
     assert SERVICE_PHONE in shown and (SERVICE_KM if language == "km" else SERVICE_EN) in shown
     assert session_row(channel_app, "ussd").state == "share"
     screen = ussd(channel_client, "gw-ref-1", inputs + ["1"], language)
-    assert screen.startswith("END ") and screening.case_number in screen
+    # Shared; then the questions kept for the record are offered (1 answer them, 0 end).
+    assert ("បានចែករំលែកជាមួយសេវា" if language == "km" else "shared with the service") in screen.lower()
+    assert offers_the_record(screen)
     assert {r.state for r in referrals(db)} == {"notified"}
     messages = outbox(db)
     assert {m.recipient for m in messages} == {SERVICE_PHONE}
     assert all(screening.case_number in m.body and "Synthetic" not in m.body for m in messages)
-    assert session_row(channel_app, "ussd").state == "idle"
+    assert session_row(channel_app, "ussd").state == "record"
+    done = ussd(channel_client, "gw-ref-1", inputs + ["1", "0"], language)
+    assert done.startswith("END ") and session_row(channel_app, "ussd").state == "idle"
 
 
 @pytest.mark.parametrize("language", ["km", "en"])
@@ -320,7 +331,7 @@ def test_ussd_no_closes_and_shows_the_phone(channel_app, channel_client, staff, 
     setup_directory(channel_app)
     inputs, _ = screen_by_ussd(channel_client, answers_of(vignettes, "e01"), language)
     screen = ussd(channel_client, "gw-ref-1", inputs + ["2"], language)
-    assert screen.startswith("END ") and SERVICE_PHONE in screen
+    assert SERVICE_PHONE in screen and offers_the_record(screen)
     assert {(r.state, r.consent_to_share) for r in referrals(db)} == {("closed", False)}
     assert outbox(db) == []
 
@@ -333,14 +344,18 @@ def test_ussd_dropped_at_the_share_question_asks_it_again_on_the_next_dial(
     first = ussd(channel_client, "gw-ref-2", [], "en")  # the line dropped; a new dial
     assert first.startswith("CON ") and CASE_NUMBER.search(first)
     screen = ussd(channel_client, "gw-ref-2", ["1"], "en")
-    assert screen.startswith("END ") and {r.state for r in referrals(db)} == {"notified"}
+    assert offers_the_record(screen) and {r.state for r in referrals(db)} == {"notified"}
 
 
 def test_ussd_not_indicated_ends_with_the_result(channel_app, channel_client, staff, vignettes, db):
+    """No referral to consent to: the result, with the offer of the questions kept for the
+    record; 0 ends the session."""
     setup_directory(channel_app)
-    _, pages = screen_by_ussd(channel_client, answers_of(vignettes, "e02"), "en")
-    assert len(pages) == 1 and pages[0].startswith("END ") and "No sign of trafficking" in pages[0]
+    inputs, pages = screen_by_ussd(channel_client, answers_of(vignettes, "e02"), "en")
+    assert len(pages) == 1 and "No sign of trafficking" in pages[0] and offers_the_record(pages[0])
     assert referrals(db) == []
+    done = ussd(channel_client, "gw-ref-1", inputs + ["0"], "en")
+    assert done.startswith("END ") and "left unanswered" in done
 
 
 # --- every rendered text within budget ----------------------------------------------------------

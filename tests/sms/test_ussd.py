@@ -190,3 +190,75 @@ def test_unregistered_phone_gets_the_neutral_end_and_nothing_is_stored(channel_a
     assert response.get_data(as_text=True).startswith("END ")
     with channel_app.app_context():
         assert set(stored_counts(database).values()) == {0}
+
+
+def _to_the_offer(channel_client, answers, session_id, lang):
+    """A USSD screening to its result, the referral declined: the screen after it."""
+    language = lang or "en"
+    inputs: list[str] = []
+    screen = dial(channel_client, session_id, inputs, lang=lang)
+    while codes := asked_codes_in_ussd(screen, language):
+        inputs.append(group_reply(codes, {code: answers.get(code, "no") for code in codes}, 0, keypad=True))
+        screen = dial(channel_client, session_id, inputs, lang=lang)
+    inputs.append("2")  # the person declines the referral
+    return inputs, dial(channel_client, session_id, inputs, lang=lang)
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_ussd_offers_the_questions_kept_for_the_record_after_the_result(
+    channel_app, channel_client, staff, vignettes, language
+):
+    """The screen after the result offers the questions the skip rule left out (1), or to end
+    (0); the groups that follow store answers on USSD and change neither tier nor flags."""
+    lang = "km" if language == "km" else None
+    inputs, screen = _to_the_offer(channel_client, vignette_answers(vignettes), f"gw-rec-{language}", lang)
+    end = " 0=ចប់" if language == "km" else " 0=end"
+    assert screen.startswith("CON ") and screen.endswith(end) and screen.split("\n")[-1].startswith("1=")
+    with channel_app.app_context():
+        screening = database.session.scalars(select(Screening)).one()
+        before = (screening.tier, sorted(screening.flags), dict(screening.answer_map()))
+    inputs.append("1")
+    screen = dial(channel_client, f"gw-rec-{language}", inputs, lang=lang)
+    recorded: dict = {}
+    while codes := asked_codes_in_ussd(screen, language):
+        assert not set(codes) & set(before[2])  # only questions never asked
+        given = dict.fromkeys(codes, "unknown")
+        inputs.append(group_reply(codes, given, 0, keypad=True))
+        recorded.update(given)
+        screen = dial(channel_client, f"gw-rec-{language}", inputs, lang=lang)
+    assert screen.startswith("END ") and recorded
+    with channel_app.app_context():
+        screening = database.session.scalars(select(Screening)).one()
+        assert (screening.tier, sorted(screening.flags)) == before[:2]
+        assert screening.answer_map() == {**before[2], **recorded}
+        assert {a.channel for a in screening.answers if a.code in recorded} == {"ussd"}
+
+
+def test_ussd_record_offer_ended_with_0_stores_nothing_more(channel_app, channel_client, staff, vignettes):
+    inputs, screen = _to_the_offer(channel_client, vignette_answers(vignettes), "gw-rec-0", None)
+    with channel_app.app_context():
+        before = database.session.scalars(select(Screening)).one().answer_map()
+    again = dial(channel_client, "gw-rec-0", inputs + ["7"])  # not understood: the result and offer again
+    assert again.startswith("CON ") and again.split("\n")[-1] == screen.split("\n")[-1]
+    assert CASE_NUMBER.search(again) and "LIKELY VICTIM" in again
+    done = dial(channel_client, "gw-rec-0", inputs + ["7", "0"])
+    assert done.startswith("END ") and "left unanswered" in done
+    with channel_app.app_context():
+        assert database.session.scalars(select(Screening)).one().answer_map() == before
+
+
+def test_a_khmer_result_too_long_for_the_offer_pages_to_it(channel_app, channel_client, staff, vignettes):
+    """A child in danger with no sign of trafficking (no referral to consent to): case, tier
+    and both flags fill a Khmer screen; "99" shows the offer."""
+    answers = {"consent": "yes", "U1": "yes", "U2": "no", "U3": "no", "age": 15, "sex": "female", "nationality": "KH",
+               "exploitation_country": "none", "sector": "none", "home_province": "BMC", "return_mode": "returned_alone"}
+    inputs: list[str] = []
+    screen = dial(channel_client, "gw-rec-99", inputs, lang="km")
+    while (codes := asked_codes_in_ussd(screen, "km")) and len(inputs) < 60:
+        inputs.append(group_reply(codes, {code: answers.get(code, "no") for code in codes}, 0, keypad=True))
+        screen = dial(channel_client, "gw-rec-99", inputs, lang="km")
+    assert screen.startswith("CON ") and "បន្ទាន់!" in screen and "កុមារ!" in screen and "1=" not in screen
+    offer = dial(channel_client, "gw-rec-99", inputs + ["99"], lang="km")
+    assert offer.startswith("CON ") and offer.split("\n")[-1].startswith("1=")
+    first = dial(channel_client, "gw-rec-99", inputs + ["99", "1"], lang="km")
+    assert asked_codes_in_ussd(first, "km")
