@@ -160,13 +160,22 @@ def next_question(
     """
     kept = effective_answers(q, answers)
     needed = can_change(q, kept) if skip_unneeded else None
+    return next(open_questions(q, kept, needed), None)
+
+
+def kept_by_skip_rule(question: Question, needed: frozenset[str] | None) -> bool:
+    """Whether the skip rule keeps ``question`` (``needed``: :func:`can_change` of the
+    answers so far, or None when nothing is skipped). The one place of this test: the
+    next question, the phone's groups and the web's screens all read it."""
+    return needed is None or question.section in ALWAYS_ASKED_SECTIONS or question.code in needed
+
+
+def open_questions(q: Questionnaire, kept: Mapping[str, Any], needed: frozenset[str] | None):
+    """The questions still to ask, in questionnaire order: asked (their condition holds on
+    ``kept``, the effective answers), not answered, and kept by the skip rule."""
     for question in q.questions:
-        if question.code in kept or not is_asked(q, question, kept):
-            continue
-        if needed is not None and question.section not in ALWAYS_ASKED_SECTIONS and question.code not in needed:
-            continue
-        return question
-    return None
+        if question.code not in kept and is_asked(q, question, kept) and kept_by_skip_rule(question, needed):
+            yield question
 
 
 def previous_question(q: Questionnaire, answers: Mapping[str, Any], current: str | None) -> Question | None:

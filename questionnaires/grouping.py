@@ -17,7 +17,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .engine import ALWAYS_ASKED_SECTIONS, can_change, effective_answers, for_the_record, is_asked, next_question
+from .engine import (
+    ALWAYS_ASKED_SECTIONS,
+    can_change,
+    effective_answers,
+    for_the_record,
+    is_asked,
+    kept_by_skip_rule,
+    next_question,
+)
 from .model import Question, Questionnaire
 
 Fits = Callable[[Sequence[Question]], bool]
@@ -39,11 +47,7 @@ def next_group(
     if first.group is None:
         return (first,)
     needed = can_change(q, kept) if skip_unneeded else None
-    candidates = [
-        question
-        for question in _pool(q, first, kept)
-        if (needed is None or question.section in ALWAYS_ASKED_SECTIONS or question.code in needed)
-    ]
+    candidates = [question for question in _pool(q, first, kept) if kept_by_skip_rule(question, needed)]
     return _fill([first], candidates, fits, most)
 
 

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .engine import (
-    ALWAYS_ASKED_SECTIONS,
     _kept_for_the_record,
     can_change,
     effective_answers,
     for_the_record,
     is_asked,
+    kept_by_skip_rule,
     next_question,
+    open_questions,
 )
 from .model import Question, Questionnaire
 
@@ -61,7 +62,7 @@ class Screen:
 
 
 def _shown(question: Question, kept: Mapping[str, Any], needed: frozenset[str]) -> bool:
-    return question.code in kept or question.section in ALWAYS_ASKED_SECTIONS or question.code in needed
+    return question.code in kept or kept_by_skip_rule(question, needed)
 
 
 def next_screen(q: Questionnaire, answers: Mapping[str, Any]) -> Screen | None:
@@ -72,11 +73,7 @@ def next_screen(q: Questionnaire, answers: Mapping[str, Any]) -> Screen | None:
         return None
     needed = can_change(q, kept)  # remembered by the engine per answers
     key = group_of(first)
-    return Screen(key, tuple(
-        question for question in q.questions
-        if group_of(question) == key and question.code not in kept and is_asked(q, question, kept)
-        and _shown(question, kept, needed)
-    ))
+    return Screen(key, tuple(question for question in open_questions(q, kept, needed) if group_of(question) == key))
 
 
 def screen(q: Questionnaire, answers: Mapping[str, Any], key: str) -> Screen:
