@@ -54,6 +54,11 @@ class ScreeningError(ValueError):
         self.field = field
 
 
+class UnsafeCall(Exception):
+    """A hotline caller cannot talk safely now: no screening is started (the operator is
+    told what to say instead)."""
+
+
 @dataclass(frozen=True)
 class Context:
     """Where a screening happens: from the screener, never from a question."""
@@ -93,6 +98,26 @@ class Context:
             lon=lon,
             callback_phone=text("callback_phone"),
         )
+
+    @classmethod
+    def from_start(cls, data: Mapping[str, Any]) -> Context:
+        """The start page's answers. A hotline call: is it safe to talk first (no:
+        :class:`UnsafeCall`), then the caller's province (or unknown) and district, and a
+        call-back number only with the caller's agreement (never kept without it)."""
+        data = dict(data)
+        if data.get("kind") == "caller":
+            if data.get("safe_to_talk") == "no":
+                raise UnsafeCall()
+            if data.get("safe_to_talk") != "yes":
+                raise ScreeningError("safe_to_talk", "ask whether it is safe to talk")
+            data["province_code"] = data.get("caller_province")
+            data["city"] = data.get("district")
+            if data.get("callback") == "yes":
+                if not (data.get("callback_phone") or "").strip():
+                    raise ScreeningError("callback_phone", "no number to call back")
+            else:
+                data["callback_phone"] = None
+        return cls.from_mapping(data)
 
     def validated(self) -> Context:
         places = questionnaires.load_places()

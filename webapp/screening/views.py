@@ -44,9 +44,8 @@ def start():
     form = start_form()
     if form.validate_on_submit():
         try:
-            context = operations.Context.from_mapping(call_context(form))
-            context = context.validated()
-        except UnsafeCall:
+            context = operations.Context.from_start(form.data).validated()
+        except operations.UnsafeCall:
             return render_template("screening/call_unsafe.html")
         except operations.ScreeningError as exc:
             flash(presenters.context_error(exc.field), "error")
@@ -59,31 +58,6 @@ def start():
             consent.uuid.data = str(uuidlib.uuid4())
             return consent_page(consent)
     return render_template("screening/start.html", form=form, kinds=CONTEXTS_BY_ROLE[current_user.role])
-
-
-class UnsafeCall(Exception):
-    """The caller cannot talk safely now: no screening, the operator gets what to say."""
-
-
-def call_context(form: StartForm) -> dict:
-    """The start form's values as a context. A hotline call: is it safe to talk first, then
-    the caller's province (or unknown) and district, and a call-back number only with the
-    caller's agreement."""
-    data = dict(form.data)
-    if data.get("kind") != "caller":
-        return data
-    if data.get("safe_to_talk") == "no":
-        raise UnsafeCall()
-    if data.get("safe_to_talk") != "yes":
-        raise operations.ScreeningError("safe_to_talk", "ask whether it is safe to talk")
-    data["province_code"] = data.get("caller_province")
-    data["city"] = data.get("district")
-    if data.get("callback") == "yes":
-        if not (data.get("callback_phone") or "").strip():
-            raise operations.ScreeningError("callback_phone", "no number to call back")
-    else:
-        data["callback_phone"] = None  # never kept without the caller's agreement
-    return data
 
 
 def start_form() -> StartForm:
