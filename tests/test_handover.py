@@ -263,4 +263,4 @@ def test_a_recording_made_on_the_admin_page_plays_in_the_hand_over_and_reaches_t
     other = app.test_client()  # the screener's other session: the held one gets 423 from the API
     login(other, "border")
     audio = other.get("/api/questionnaire").get_json()["audio"]
-    assert audio["vi"] == {f"question:{code}": url}
+    assert audio["vi"] == {f"q.{code}": url}

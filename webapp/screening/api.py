@@ -150,16 +150,6 @@ def languages_document(q) -> dict[str, Any]:
     }
 
 
-def audio_keys(q) -> list[str]:
-    """The text keys of the person-facing texts that may have a recording (audio.py)."""
-    keys = ["consent"] + [f"answer:{value}" for value in q.answer_labels]
-    for item in q.questions:
-        keys.append(f"question:{item.code}")
-        keys += [f"option:{item.code}:{o.value}" for o in item.options]
-    keys += [f"result:{tier}" for tier in q.result_sentences]
-    return keys
-
-
 def audio_document(q) -> dict[str, dict[str, str]]:
     """The recordings there are, per language and text key (webapp/screening/audio.py);
     the hand-over mode shows a listen button only for these. Read per request: a
@@ -222,7 +212,7 @@ def _once(q) -> tuple[Any, dict[str, Any], list[str]]:
     if entry is None or entry[0] is not q:
         if len(_static) >= 8:  # as many as questionnaires.load keeps
             _static.clear()
-        entry = _static[id(q)] = (q, _build_static(q), audio_keys(q))
+        entry = _static[id(q)] = (q, _build_static(q), audio.text_keys(q))
     return entry
 
 

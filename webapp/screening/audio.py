@@ -4,11 +4,9 @@
 served by the app (``/audio/<lang>/<key>?v=<hash>``, webapp/recordings), or None when there
 is none; the hand-over screens show a listen control only when there is one.
 
-Text keys here (the same for every language; ``PersonTexts`` in person.py makes them):
-``consent``, ``question:<code>``, ``option:<code>:<value>``, ``answer:<value>`` (yes, no,
-unknown, refused) and ``result:<tier>``. The recordings feature names the same texts
-``q.consent``, ``q.<code>``, ``opt.<code>.<value>``, ``answer.<value>`` and ``result.<tier>``
-(its admin pages list them); ``recording_key`` translates one into the other.
+Text keys are the recordings feature's, one scheme everywhere (the hand-over pages, the
+offline document, the admin pages, the stored recordings): ``q.consent``, ``q.<code>``,
+``opt.<code>.<value>``, ``answer.<value>`` (yes, no, unknown, refused) and ``result.<tier>``.
 """
 from __future__ import annotations
 
@@ -17,27 +15,19 @@ from collections.abc import Callable
 from ..recordings import operations as recordings
 
 
-def recording_key(text_key: str) -> str:
-    """This module's key of a text as the recordings feature names it."""
-    kind, _, rest = text_key.partition(":")
-    if kind == "consent":
-        return "q.consent"
-    if kind == "question":
-        return f"q.{rest}"
-    if kind == "option":
-        code, _, value = rest.partition(":")
-        return f"opt.{code}.{value}"
-    return f"{kind}.{rest}"  # answer:<value>, result:<tier>
+def text_keys(q) -> list[str]:
+    """Every person-facing text that may have a recording, by its key."""
+    return [text.key for text in recordings.person_texts(q)]
 
 
 def audio_finder(lang: str) -> Callable[[str], str | None]:
     """text key -> URL of its recording in ``lang``, or None: one query for a page that
     shows several texts."""
     found = recordings.audio_urls(lang)
-    return lambda text_key: found.get(recording_key(text_key))
+    return found.get
 
 
-def audio_urls(lang: str, text_keys: list[str]) -> dict[str, str]:
-    """The recordings there are of ``text_keys`` in ``lang`` (one query): key -> URL."""
+def audio_urls(lang: str, keys: list[str]) -> dict[str, str]:
+    """The recordings there are of ``keys`` in ``lang`` (one query): key -> URL."""
     find = audio_finder(lang)
-    return {key: url for key in text_keys if (url := find(key)) is not None}
+    return {key: url for key in keys if (url := find(key)) is not None}

@@ -135,7 +135,7 @@
       h("div", { class: "consent-text" },
         h("p", { class: "person-lang" }, (Q.languages ? Q.languages[code].name : code) + " ", badge(app, code)),
         h("p", { class: "question", lang: code }, says(app, q.text, code)),
-        listen(app, code, "consent"),
+        listen(app, code, "q.consent"),
         beside ? h("p", { class: "muted beside-label" }, T.beside) : null,
         beside ? h("p", { class: "question beside", lang: app.lang }, app.label(q.text)) : null),
       q.help ? h("p", { class: "muted" }, app.label(q.help)) : null,
@@ -232,7 +232,7 @@
     const form = h("form", { class: "answers person-answers", "data-code": q.code, novalidate: true, onsubmit: (event) => {
       event.preventDefault();
       choose(form.elements.answer ? form.elements.answer.value : "");
-    } }, h("h1", { class: "question" }, says(app, q.text, code)), listen(app, code, "question:" + q.code), error, ...controls);
+    } }, h("h1", { class: "question" }, says(app, q.text, code)), listen(app, code, "q." + q.code), error, ...controls);
     app.show("question", h("div", { class: "handover", lang: code }, badge(app, code), form), takeBack(app));
     app.settle(form);
   }
