@@ -54,17 +54,6 @@
     return kept;
   }
 
-  function askedQuestions(a) {
-    const kept = effective(a);
-    return Q.questions.filter((q) => isAsked(q, kept));
-  }
-
-  function nextQuestion(a) {
-    const kept = effective(a);
-    return Q.questions.find((q) => !has(kept, q.code) && isAsked(q, kept)) || null;
-  }
-
-
 
   // --- the skip rule (engine.can_change, for_the_record) and the screens (screens.py) --------
   // A question is left out only when no answer to it could change the tier or a flag; the
