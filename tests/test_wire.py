@@ -69,3 +69,13 @@ def test_the_service_worker_precaches_the_urls_the_pages_use(app, client):
         assert "?v=" in url
         if url.startswith(("/static/css/", "/static/js/enhance")):
             assert url in page  # the very URL the page loads, so it comes from the cache offline
+
+
+def test_the_service_worker_check_costs_no_body_when_nothing_changed(client):
+    """The browser re-checks /sw.js on every page load: unchanged, the answer is a 304."""
+    first = client.get("/sw.js")
+    assert first.status_code == 200 and first.headers["ETag"] and first.headers["Cache-Control"] == "no-cache"
+    again = client.get("/sw.js", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    other = client.get("/sw.js", headers={"If-None-Match": '"0000"'})
+    assert other.status_code == 200 and other.get_data() == first.get_data()
