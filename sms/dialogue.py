@@ -371,7 +371,8 @@ class Dialogue:
     def dial(self) -> Turn:
         """A new USSD session: offer to continue an open screening, or go to consent."""
         notices = self._expire_if_stale()
-        if self.session.state in ("consent", "share"):
+        if self.session.state in ("consent", "share", "record"):
+            # The line dropped: the same question, referral or record step again (0 ends it).
             self.session.page = 0
             return self._prepend(notices, self.show())
         draft = self.screening() if self.session.state == "asking" else None

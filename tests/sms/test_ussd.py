@@ -262,3 +262,16 @@ def test_a_khmer_result_too_long_for_the_offer_pages_to_it(channel_app, channel_
     assert offer.startswith("CON ") and offer.split("\n")[-1].startswith("1=")
     first = dial(channel_client, "gw-rec-99", inputs + ["99", "1"], lang="km")
     assert asked_codes_in_ussd(first, "km")
+
+
+def test_a_dropped_line_in_the_record_step_comes_back_on_the_next_dial(channel_app, channel_client, staff, vignettes):
+    inputs, _ = _to_the_offer(channel_client, vignette_answers(vignettes), "gw-rec-drop", None)
+    first = dial(channel_client, "gw-rec-drop", inputs + ["1"])
+    codes = asked_codes_in_ussd(first, "en")
+    assert codes
+    again = dial(channel_client, "gw-rec-drop-2", [])  # the line dropped; a new dial
+    assert asked_codes_in_ussd(again, "en") == codes
+    ended = dial(channel_client, "gw-rec-drop-2", ["0"])
+    assert ended.startswith("END ") and "left unanswered" in ended
+    fresh = dial(channel_client, "gw-rec-drop-3", [])
+    assert fresh.startswith("CON ") and asked_codes_in_ussd(fresh, "en") == ["consent"]
