@@ -28,7 +28,7 @@ from webapp.extensions import db
 from webapp.outbox import operations as outbox
 from webapp.referrals import operations as referral_ops
 from webapp.screening import operations as screening_ops
-from webapp.screening.models import Screening
+from webapp.screening.models import Answer, Screening
 from webapp.screening.operations import Context, ScreeningError
 
 from . import messages, render
@@ -215,7 +215,7 @@ _KNOWN_SESSION = (
 _SCREENING_WITH_ANSWERS = (
     select(Screening, cast(Screening.result, Text))
     .where(Screening.id == bindparam("screening_id"))
-    .options(joinedload(Screening.answers), defer(Screening.result))
+    .options(joinedload(Screening.answers).load_only(Answer.code, Answer.value), defer(Screening.result))
     .execution_options(populate_existing=True)
 )
 

@@ -15,6 +15,7 @@ import hmac
 import ipaddress
 import re
 import uuid
+from functools import lru_cache
 from typing import NoReturn
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
@@ -82,7 +83,20 @@ def spend(limit: str, scope: str, key: str) -> bool:
     """One hit on ``limit`` for ``key`` in the limiter's storage; False when it is used up."""
     if not limiter.enabled:
         return True
-    return limiter.limiter.hit(parse_limit(limit), "webhooks", scope, key)
+    return limiter.limiter.hit(_parsed(limit), "webhooks", scope, key)
+
+
+@lru_cache(maxsize=16)
+def _parsed(limit: str):
+    """A limit string parsed once (the configured limits are a handful of strings)."""
+    return parse_limit(limit)
+
+
+@limiter.request_filter
+def _counted_by_the_view() -> bool:
+    """The webhooks spend their limits themselves (above), after authenticating; the
+    limiter's own per-request check, which finds no limit on them, is skipped."""
+    return request.blueprint == webhooks.name
 
 
 # --- Twilio -------------------------------------------------------------------------------
@@ -142,7 +156,7 @@ def twilio_inbound():
     try:
         # A MessageSid handled before is answered as it was (the one look-up is in sms_reply).
         texts = channels.sms_reply(form.get("From"), form.get("Body"), message_sid=sid)
-        db.session.commit()
+        commit_without_expiring()
     except IntegrityError:
         # The same MessageSid committed by a racing retry: answer as it was answered.
         # Any other conflict is an error (500: Twilio sends the message again).
@@ -151,6 +165,18 @@ def twilio_inbound():
         if texts is None:
             raise
     return twiml(texts)
+
+
+def commit_without_expiring() -> None:
+    """Commit; nothing is read from the loaded rows afterwards (the reply is already
+    written), so expiring every one of them would be work for nothing."""
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
 
 
 def twiml(texts: list[str]) -> Response:

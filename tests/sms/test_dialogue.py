@@ -120,6 +120,25 @@ def test_back_help_and_repeat(channel_app, channel_client, staff):
     assert screening.answer_map() == {"consent": "yes", "U1": "yes"}
 
 
+def test_a_changed_answer_records_when_and_where_it_was_changed(channel_app, channel_client, staff):
+    """The dialogue reads only the answers' codes and values; one it changes still gets its
+    new channel and time."""
+    post_sms(channel_client, "SCREEN")
+    post_sms(channel_client, "1")
+    post_sms(channel_client, "2")  # U1: no
+    long_ago = utcnow() - timedelta(hours=2)
+    with channel_app.app_context():
+        database.session.execute(update(Answer).where(Answer.code == "U1").values(answered_at=long_ago, channel="web"))
+        database.session.commit()
+    post_sms(channel_client, "0")  # back to U1
+    _, texts = post_sms(channel_client, "1")  # U1 changed from no to yes
+    assert asked_in_sms(texts) == "U2"
+    with channel_app.app_context():
+        answer = database.session.scalars(select(Answer).where(Answer.code == "U1")).one()
+        assert (answer.value, answer.channel) == ("yes", "sms")
+        assert answer.answered_at > long_ago + timedelta(hours=1)
+
+
 def test_province_help_lists_every_province_by_number(channel_app, channel_client, staff):
     # U2 and U3 in one reply; age, sex and nationality in one; then country and sector.
     for body in ["SCREEN", "1", "2", "22", "30 1 1", "2", "2"]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 
 CSP = "; ".join(
     [
@@ -23,6 +24,22 @@ CSP = "; ".join(
 
 def init_app(app: Flask) -> None:
     app.after_request(set_security_headers)
+    app.session_interface = CookieSessions()
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, unchanged, with the signing serializer built once per
+    secret key instead of on every request (the SMS webhook, which has no cookie, paid for it
+    on each message)."""
+
+    def __init__(self) -> None:
+        self._serializer: tuple | None = None
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if self._serializer is None or self._serializer[0] != keys:
+            self._serializer = (keys, super().get_signing_serializer(app))
+        return self._serializer[1]
 
 
 def set_security_headers(response: Response) -> Response:
