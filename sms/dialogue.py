@@ -529,31 +529,14 @@ class Dialogue:
             _reset(self.session)
             return self._idle_help()
         values = value if isinstance(value, dict) else {code: value}
-        if not self._all_still_asked(screening, values):
-            # A question is no longer asked (an answer changed meanwhile, on the web say):
-            # nothing of this reply is stored, and what is next is asked.
-            return self._ask_next(screening)
         try:
-            for answered, given in values.items():
-                screening_ops.record_answer(screening, answered, given, channel=self.channel, answered_at=self.now)
+            screening_ops.record_answers(screening, values, channel=self.channel, answered_at=self.now)
         except ScreeningError:
+            # Not stored, none of it (a question no longer asked: an answer changed
+            # meanwhile, on the web say): what is next is asked.
             return self._ask_next(screening)
         self._touch()
         return self._ask_next(screening)
-
-    def _all_still_asked(self, screening: Screening, values: dict) -> bool:
-        """Every answer of a group reply is valid and its question still asked: a group is
-        stored whole or not at all."""
-        q = self.q
-        kept = questionnaires.effective_answers(q, screening.answer_map())
-        for code, value in values.items():
-            if not q.has(code) or not questionnaires.is_asked(q, q.question(code), kept):
-                return False
-            try:
-                questionnaires.validate_answer(q, code, value)
-            except questionnaires.AnswerError:
-                return False
-        return True
 
     def _consent(self, value) -> Turn:
         context = Context(**(self.session.context or {}))

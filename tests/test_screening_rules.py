@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.test_screening_api import payload, post, token
@@ -82,3 +83,22 @@ def test_training_screenings_have_their_own_series(app, db):
         assert training.case_number == f"TRN-{year}-000001"
         assert real.case_number == f"KH-BMC-{year}-000001"  # the real counter did not move
         assert database.session.get(CaseCounter, ("BMC", year)).last == 1
+
+
+def test_answers_given_together_are_stored_whole_or_not_at_all(app, db):
+    """One reply to a group (a phone channel): one bad or no-longer-asked answer stores none."""
+    make_user(app, "border")
+    with app.app_context():
+        border = database.session.scalar(select(User))
+        screening = operations.start_screening(screener=border, channel="sms",
+                                               context=operations.Context("post", post_code="POIPET"))
+        operations.record_answers(screening, {"U1": "no", "U2": "yes"}, channel="sms")
+        for values in ({"U3": "no", "age": "old"},  # an invalid age
+                       {"U3": "no", "age_maybe_minor": "yes"},  # asked only when the age is unknown
+                       {"U3": "no", "age": "unknown", "age_maybe_minor": "yes"}):  # not asked before this reply
+            with pytest.raises(operations.ScreeningError):
+                operations.record_answers(screening, values, channel="sms")
+            assert screening.answer_map() == {"consent": "yes", "U1": "no", "U2": "yes"}
+        stored = operations.record_answers(screening, {"U3": "yes", "age": "17"}, channel="sms")
+        assert stored == {"U3": "yes", "age": 17}
+        assert screening.answer_map() == {"consent": "yes", "U1": "no", "U2": "yes", "U3": "yes", "age": 17}

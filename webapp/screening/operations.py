@@ -352,6 +352,35 @@ def record_answer(
     return canonical
 
 
+def record_answers(
+    screening: Screening, values: Mapping[str, Any], *, channel: str, answered_at: datetime | None = None
+) -> dict[str, Any]:
+    """Store the answers of one reply to questions asked together (a phone channel's group):
+    all or nothing. Each must be valid and its question still asked on the answers as they
+    stood before the reply (another answer, on the web say, may have changed that
+    meanwhile), or nothing is stored (:class:`ScreeningError` names the first that is not).
+    Returns the canonical values."""
+    if screening.status != "draft":
+        raise ScreeningError("status", "this screening is finished")
+    q = questionnaire_of(screening)
+    before = screening.answer_map()
+    kept, so_far = questionnaires.effective_answers(q, before), dict(before)
+    for code, value in values.items():
+        # Asked before the reply, and still asked with its earlier answers in (what
+        # record_answer checks): so nothing fails half-way.
+        if not q.has(code) or code == "consent" or not all(
+            questionnaires.is_asked(q, q.question(code), answers)
+            for answers in (kept, questionnaires.effective_answers(q, so_far))
+        ):
+            raise ScreeningError(code, "this question is not asked in this screening")
+        try:
+            so_far[code] = questionnaires.validate_answer(q, code, value)
+        except AnswerError as exc:
+            raise ScreeningError(code, str(exc)) from None
+    return {code: record_answer(screening, code, value, channel=channel, answered_at=answered_at)
+            for code, value in values.items()}
+
+
 def record_for_the_record(
     screening: Screening, values: Mapping[str, Any], *, channel: str, answered_at: datetime | None = None
 ) -> None:
