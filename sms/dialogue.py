@@ -370,8 +370,7 @@ class Dialogue:
 
     def _group_unclear(self, group: list) -> Say:
         """A group reply not understood: how many answers, and the yes/no key again."""
-        legend = all(question.is_indicator for question in group)
-        return Say("unclear", key="group", params={"n": len(group), "legend": legend})
+        return Say("unclear", key="group", params={"n": len(group), "legend": render.shares_key(group)})
 
     def dial(self) -> Turn:
         """A new USSD session: offer to continue an open screening, or go to consent."""
