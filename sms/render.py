@@ -458,6 +458,8 @@ def ussd_record_offer(says: list[Say], n: int, language: str, page: int = 0) -> 
     answer turns the page; "99 More" says so where it fits)."""
     shared = next((say for say in says if say.kind == "shared"), None)
     result = next((say for say in says if say.kind == "result"), None)
+    # The result's lines with no tail below them, to tell whether a tail pushed a flag out.
+    lines_alone = _ussd_result(result.params, language)[0].count("\n") if result is not None else 0
 
     def heads(tail: str | None) -> list[str]:
         if shared is not None:
@@ -466,7 +468,7 @@ def ussd_record_offer(says: list[Say], n: int, language: str, page: int = 0) -> 
             parts = plain_texts(says, language)
         else:
             parts = _ussd_result(result.params, language, tail)
-            if tail and parts[0].count("\n") < _ussd_result(result.params, language)[0].count("\n"):
+            if tail and parts[0].count("\n") < lines_alone:
                 return []  # a flag would give way to the tail: never
         return ["\n".join(parts[:count]) for count in range(len(parts), 0, -1)]
 
