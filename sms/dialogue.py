@@ -257,6 +257,11 @@ def open_known_session(raw_phone: str | None, channel: str, *, training: bool = 
     return Opened(session, caller, screening, previous_reply)
 
 
+def _record_offer(groups: list) -> Say:
+    """USSD: the offer of the questions kept for the record, counted over all their groups."""
+    return Say("record_offer", params={"n": sum(len(group) for group in groups)})
+
+
 def _reset(session: SmsSession) -> None:
     for name, value in IDLE.items():
         setattr(session, name, value)
@@ -351,10 +356,10 @@ class Dialogue:
     def _question_say(self, *, optional: bool = False, kind: str = "question") -> Say:
         """The open question, or the questions asked together with it."""
         group = self.session.group_codes
-        params: dict = {"group": list(group)} if group and len(group) > 1 else {}
+        params: dict = {}
         if group and len(group) > 1:
             screening = self.screening()
-            params["brief"] = screening is not None and self._brief(screening.answer_map())
+            params = {"group": list(group), "brief": screening is not None and self._brief(screening.answer_map())}
         return Say(kind, code=self.session.question, params=params, optional=optional)
 
     def _brief(self, answers) -> bool:
@@ -365,8 +370,7 @@ class Dialogue:
 
     def _group_unclear(self, group: list) -> Say:
         """A group reply not understood: how many answers, and the yes/no key again."""
-        legend = all(question.is_indicator for question in group)
-        return Say("unclear", key="group", params={"n": len(group), "legend": legend})
+        return Say("unclear", key="group", params={"n": len(group), "legend": render.shares_key(group)})
 
     def dial(self) -> Turn:
         """A new USSD session: offer to continue an open screening, or go to consent."""
@@ -620,7 +624,7 @@ class Dialogue:
         if self.channel == "ussd" and intro:
             self.session.question = None
             self.session.group_codes = None
-            turn.says.append(Say("record_offer", params={"n": sum(len(group) for group in groups)}))
+            turn.says.append(_record_offer(groups))
             turn.end = False
             return
         self.session.question = groups[0][0].code
@@ -694,8 +698,7 @@ class Dialogue:
     def _record_offer_say(self, screening: Screening) -> list[Say]:
         """The result screen with the offer, shown again (a retried or unclear input)."""
         params = {"case": screening.case_number, "tier": screening.final_tier, "flags": list(screening.flags or [])}
-        groups = self._record_groups(screening)
-        return [Say("result", params=params), Say("record_offer", params={"n": sum(len(group) for group in groups)})]
+        return [Say("result", params=params), _record_offer(self._record_groups(screening))]
 
     # --- the referral: the person's consent to share their case ------------------------
 

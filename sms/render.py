@@ -118,8 +118,9 @@ def _count(n: int, language: str) -> str:
     return str(n) if language == "en" else str(n).translate(KHMER_DIGITS)
 
 
-def _shares_key(questions: list[Question]) -> bool:
-    return all(question.type == "indicator" for question in questions)
+def shares_key(questions: list[Question]) -> bool:
+    """Whether questions asked together share one answer key (all yes/no), shown once."""
+    return all(question.is_indicator for question in questions)
 
 
 def group_variants(
@@ -132,7 +133,7 @@ def group_variants(
     the same for every indicator), so the closing line only says how many digits to reply.
     """
     letters = messages.text("group.letters", language)
-    shared_key = _shares_key(questions)
+    shared_key = shares_key(questions)
     closing_key = ("group.key_brief" if brief else "group.key") if shared_key else "group.answers"
     closing = messages.text(closing_key, language, n=_count(len(questions), language))
     # Khmer script after "ក)" reads apart without a space: one UCS-2 unit a line saved.
@@ -167,7 +168,7 @@ def group_fits(
     if channel == "ussd":
         # A keypad types digits only: one digit per question, the same list for each.
         screen = group_variants(q, questions, language, ussd=True, brief=brief)[-1]
-        return _shares_key(questions) and fits_ussd(f"{notice}\n{screen}" if notice else screen)
+        return shares_key(questions) and fits_ussd(f"{notice}\n{screen}" if notice else screen)
     text = group_variants(q, questions, language, brief=brief)[-1]
     return fits_sms(f"{notice}\n{text}" if notice else text, language)
 
@@ -218,7 +219,7 @@ def _sms_help(q: Questionnaire, questions: list[Question], language: str) -> lis
         if question.type == "province":
             parts.extend(pack([messages.text("list_province", language)] + menu_items(q, question, language), fits))
     parts.append(messages.text("commands", language))
-    if len(questions) > 1 and _shares_key(questions):
+    if len(questions) > 1 and shares_key(questions):
         # The key in full, then the group as it is asked (its closing line may be brief).
         parts.append(messages.text("group.legend", language))
         parts.append(sms_group_prompt(q, questions, language, brief=True))
@@ -457,6 +458,8 @@ def ussd_record_offer(says: list[Say], n: int, language: str, page: int = 0) -> 
     answer turns the page; "99 More" says so where it fits)."""
     shared = next((say for say in says if say.kind == "shared"), None)
     result = next((say for say in says if say.kind == "result"), None)
+    # The result's lines with no tail below them, to tell whether a tail pushed a flag out.
+    lines_alone = _ussd_result(result.params, language)[0].count("\n") if result is not None else 0
 
     def heads(tail: str | None) -> list[str]:
         if shared is not None:
@@ -465,7 +468,7 @@ def ussd_record_offer(says: list[Say], n: int, language: str, page: int = 0) -> 
             parts = plain_texts(says, language)
         else:
             parts = _ussd_result(result.params, language, tail)
-            if tail and parts[0].count("\n") < _ussd_result(result.params, language)[0].count("\n"):
+            if tail and parts[0].count("\n") < lines_alone:
                 return []  # a flag would give way to the tail: never
         return ["\n".join(parts[:count]) for count in range(len(parts), 0, -1)]
 

@@ -30,20 +30,18 @@ KHMER_WORDS = {
 }
 
 
+def _wordings_of(questionnaire, language):
+    return {text: question.code for question in questionnaire.questions
+            for text in (question.sms.get(language), question.ussd.get(language))}
+
+
+WORDINGS = {language: _wordings_of(q, language) for language in ("km", "en")}
 # A line of questions asked together: "ក) <the question's sms or ussd text>".
-WORDINGS = {
-    language: {text: question.code for question in q.questions
-               for text in (question.sms.get(language), question.ussd.get(language))}
-    for language in ("km", "en")
-}
 GROUP_LINE = re.compile(r"^[a-hកខគឃងចឆជ]\) ?(.+)$")
 
 
 def _wordings(questionnaire, language):
-    if questionnaire is None:
-        return WORDINGS[language]
-    return {text: question.code for question in questionnaire.questions
-            for text in (question.sms.get(language), question.ussd.get(language))}
+    return WORDINGS[language] if questionnaire is None else _wordings_of(questionnaire, language)
 
 
 def asked_group(text: str, language: str = "km", questionnaire=None) -> list[str]:
