@@ -29,7 +29,6 @@ from .engine import (
     for_the_record,
     is_asked,
     kept_by_skip_rule,
-    next_question,
     open_questions,
 )
 from .model import Question, Questionnaire
@@ -68,12 +67,12 @@ def _shown(question: Question, kept: Mapping[str, Any], needed: frozenset[str]) 
 def next_screen(q: Questionnaire, answers: Mapping[str, Any]) -> Screen | None:
     """The next screen to answer, or None when only the record screen (if any) is left."""
     kept = effective_answers(q, answers)
-    first = next_question(q, kept, skip_unneeded=True)
-    if first is None or first.code == "consent":
-        return None
     needed = can_change(q, kept)  # remembered by the engine per answers
-    key = group_of(first)
-    return Screen(key, tuple(question for question in open_questions(q, kept, needed) if group_of(question) == key))
+    still_open = list(open_questions(q, kept, needed))
+    if not still_open or still_open[0].code == "consent":
+        return None
+    key = group_of(still_open[0])  # the question next_question(skip_unneeded=True) would ask
+    return Screen(key, tuple(question for question in still_open if group_of(question) == key))
 
 
 def screen(q: Questionnaire, answers: Mapping[str, Any], key: str) -> Screen:
