@@ -23,15 +23,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from .engine import (
-    _kept_for_the_record,
     can_change,
     effective_answers,
     for_the_record,
     is_asked,
     kept_by_skip_rule,
+    kept_for_the_record,
     open_questions,
 )
 from .model import Question, Questionnaire
+
+__all__ = [
+    "RECORD", "Screen", "group_of", "groups", "is_done", "kept_for_the_record", "next_screen",
+    "previous_screen", "record_screen", "screen",
+]
 
 RECORD = "record"  # the key of the "for the record" screen
 
@@ -102,11 +107,6 @@ def previous_screen(q: Questionnaire, answers: Mapping[str, Any], key: str | Non
     if key is not None and key != RECORD and key in order:
         answered = [group for group in answered if order.index(group) < order.index(key)]
     return answered[-1] if answered else None
-
-
-def kept_for_the_record(question: Question) -> bool:
-    """Whether ``question``, when the skip rule leaves it out, is offered on the record screen."""
-    return _kept_for_the_record(question)
 
 
 def is_done(q: Questionnaire, answers: Mapping[str, Any]) -> bool:
