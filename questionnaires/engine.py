@@ -566,11 +566,12 @@ def for_the_record(q: Questionnaire, answers: Mapping[str, Any]) -> tuple[Questi
         and question.section not in ALWAYS_ASKED_SECTIONS
         and question.code not in needed
         and is_asked(q, question, kept)
-        and _kept_for_the_record(question)
+        and kept_for_the_record(question)
     )
 
 
-def _kept_for_the_record(question: Question) -> bool:
+def kept_for_the_record(question: Question) -> bool:
+    """Whether ``question``, when the skip rule leaves it out, is offered for the record."""
     tags = question.tags
     categories = (tags.control, tags.form)
     return question.is_indicator or any(c not in (None, NO_CATEGORY) for c in categories) or bool(tags.need or tags.flag)

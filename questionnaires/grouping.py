@@ -24,7 +24,7 @@ from .engine import (
     for_the_record,
     is_asked,
     kept_by_skip_rule,
-    next_question,
+    open_questions,
 )
 from .model import Question, Questionnaire
 
@@ -41,12 +41,12 @@ def next_group(
 ) -> tuple[Question, ...]:
     """The questions to ask together now (empty when the screening is done)."""
     kept = effective_answers(q, answers)
-    first = next_question(q, kept, skip_unneeded=skip_unneeded)
+    needed = can_change(q, kept) if skip_unneeded else None
+    first = next(open_questions(q, kept, needed), None)  # what next_question would ask
     if first is None:
         return ()
     if first.group is None:
         return (first,)
-    needed = can_change(q, kept) if skip_unneeded else None
     candidates = [question for question in _pool(q, first, kept) if kept_by_skip_rule(question, needed)]
     return _fill([first], candidates, fits, most)
 

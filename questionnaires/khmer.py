@@ -22,9 +22,3 @@ def wrong_forms() -> dict[str, str]:
     found = {word.replace(COENG_DA, COENG_TA): word for word in WITH_DA}
     found.update({word.replace(COENG_TA, COENG_DA): word for word in WITH_TA})
     return found
-
-
-def standardise(text: str) -> str:
-    for wrong, right in wrong_forms().items():
-        text = text.replace(wrong, right)
-    return text

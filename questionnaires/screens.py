@@ -23,16 +23,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from .engine import (
-    _kept_for_the_record,
     can_change,
     effective_answers,
     for_the_record,
     is_asked,
     kept_by_skip_rule,
-    next_question,
+    kept_for_the_record,
     open_questions,
 )
 from .model import Question, Questionnaire
+
+__all__ = [
+    "RECORD", "Screen", "group_of", "groups", "is_done", "kept_for_the_record", "next_screen",
+    "previous_screen", "record_screen", "screen",
+]
 
 RECORD = "record"  # the key of the "for the record" screen
 
@@ -68,12 +72,12 @@ def _shown(question: Question, kept: Mapping[str, Any], needed: frozenset[str]) 
 def next_screen(q: Questionnaire, answers: Mapping[str, Any]) -> Screen | None:
     """The next screen to answer, or None when only the record screen (if any) is left."""
     kept = effective_answers(q, answers)
-    first = next_question(q, kept, skip_unneeded=True)
-    if first is None or first.code == "consent":
-        return None
     needed = can_change(q, kept)  # remembered by the engine per answers
-    key = group_of(first)
-    return Screen(key, tuple(question for question in open_questions(q, kept, needed) if group_of(question) == key))
+    still_open = list(open_questions(q, kept, needed))
+    if not still_open or still_open[0].code == "consent":
+        return None
+    key = group_of(still_open[0])  # the question next_question(skip_unneeded=True) would ask
+    return Screen(key, tuple(question for question in still_open if group_of(question) == key))
 
 
 def screen(q: Questionnaire, answers: Mapping[str, Any], key: str) -> Screen:
@@ -103,11 +107,6 @@ def previous_screen(q: Questionnaire, answers: Mapping[str, Any], key: str | Non
     if key is not None and key != RECORD and key in order:
         answered = [group for group in answered if order.index(group) < order.index(key)]
     return answered[-1] if answered else None
-
-
-def kept_for_the_record(question: Question) -> bool:
-    """Whether ``question``, when the skip rule leaves it out, is offered on the record screen."""
-    return _kept_for_the_record(question)
 
 
 def is_done(q: Questionnaire, answers: Mapping[str, Any]) -> bool:
