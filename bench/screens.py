@@ -46,13 +46,12 @@ sys.path.insert(0, str(ROOT))
 EXAMPLES = ROOT.parent / "shared" / "vignettes" / "examples-v2.json"
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "km-KH", "has_touch": True, "is_mobile": True}
-KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 from sqlalchemy import select  # noqa: E402
 
 import questionnaires as Q  # noqa: E402
 from bench.common import throwaway_config  # noqa: E402
-from tests.browser.helpers import answer_for, log_in  # noqa: E402
+from tests.browser.helpers import KHMER_DIGITS, answer_for, log_in, screen_codes  # noqa: E402
 from tests.conftest import serving  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.demo import seed_users  # noqa: E402
@@ -79,8 +78,7 @@ def answer_screen(page, answers: dict, js: bool) -> int:
         form.locator("button.skip").click()
         return 1
     taps = 1  # Next
-    codes = page.eval_on_selector_all("form.answers fieldset.q[data-code]", "(els) => els.map((el) => el.dataset.code)")
-    for code in codes:
+    for code in screen_codes(page):
         value = answer_for(answers, code)
         field = form.locator(f'fieldset.q[data-code="{code}"]')
         if js:

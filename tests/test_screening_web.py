@@ -86,6 +86,8 @@ def test_bad_answer_is_refused_and_nothing_lost(app, client, db):
     db.session.expire_all()
     assert {a.code: a.value for a in db.session.scalars(select(Answer))} == {"consent": "yes", "U2": "no"}
     assert page.count('aria-invalid="true"') == 2  # U1 and U3, marked on the screen
+    invalid, missing = re.findall(r'<p class="errors">(.*?)</p>', page)  # U1's, then U3's
+    assert invalid != missing  # "choose one of the answers", then "answer this question"
     assert 'name="q-U2" value="no" checked' in page
 
 

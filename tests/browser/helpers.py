@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from tests.conftest import SHARED, as_current
 from webapp.demo import DEMO_PASSWORD
@@ -67,6 +68,30 @@ def answer_screen(page, answers: dict, *, record: str = "skip", skip_faded: bool
             taps += 2
     form.locator("button.primary").click()
     return key, codes, taps
+
+
+def answer_screens(page, answers, *, js=True, record="skip", stop=lambda key: False, each=lambda: None):
+    """Answer screen after screen until the form ends or ``stop(key)`` says to pause on the
+    screen of group ``key`` (``each()`` runs on every screen before it is answered); returns
+    each screen answered as (key, codes answered)."""
+    done = []
+    while True:
+        if js:
+            page.wait_for_selector("#app[data-step=question], #app[data-step=saved], #app[data-step=sending], h1.tier")
+            if page.locator("#app[data-step=question]").count() == 0 or page.url.endswith("/result"):
+                return done
+        elif not re.search(r"/(s/\w+|record)$", page.url):
+            return done
+        if stop(page.locator("form.answers[data-screen]").get_attribute("data-screen")):
+            return done
+        each()
+        form = page.locator("form.answers[data-screen]").element_handle()
+        key, codes, _ = answer_screen(page, answers, record=record)
+        done.append((key, codes))
+        if js:
+            page.wait_for_function("(form) => !form.isConnected", arg=form)
+        else:
+            page.wait_for_load_state()
 
 
 def expected_answers(vignette: str, answers: dict | None = None, record: str = "skip") -> dict[str, str]:

@@ -11,7 +11,7 @@ from tests.browser.conftest import has_system_khmer_font
 from tests.browser.helpers import (
     KHMER_RENDERING,
     VIGNETTES,
-    answer_screen,
+    answer_screens,
     expected_answers,
     khmer_renders,
     log_in,
@@ -70,23 +70,7 @@ def start_js_screening(page):
 def answer_until(page, answers, stop=lambda key: False, *, js=True, record="skip"):
     """Answer screen after screen until the form ends or ``stop(key)`` says to pause on
     the screen of group ``key``; returns the codes answered."""
-    done = []
-    while True:
-        if js:
-            page.wait_for_selector("#app[data-step=question], #app[data-step=saved], #app[data-step=sending]")
-            if page.locator("#app[data-step=question]").count() == 0 or page.url.endswith("/result"):
-                return done
-        elif "/s/" not in page.url and not page.url.endswith("/record"):
-            return done
-        if stop(page.locator("form.answers[data-screen]").get_attribute("data-screen")):
-            return done
-        form = page.locator("form.answers[data-screen]").element_handle()
-        _, codes, _ = answer_screen(page, answers, record=record)
-        done.extend(codes)
-        if js:
-            page.wait_for_function("(form) => !form.isConnected", arg=form)
-        else:
-            page.wait_for_load_state()
+    return [code for _, codes in answer_screens(page, answers, js=js, record=record, stop=stop) for code in codes]
 
 
 def test_full_screening_in_khmer_to_likely_victim_without_tofu(browser, server, live_app, artifacts):

@@ -9,7 +9,7 @@ import re
 import pytest
 
 import questionnaires
-from tests.browser.helpers import VIGNETTES, answer_screen, expected_answers, log_in, screen_codes
+from tests.browser.helpers import VIGNETTES, answer_screen, answer_screens, expected_answers, log_in, screen_codes
 from tests.browser.test_screening_browser import open_app, start_js_screening, stored_screenings
 
 pytestmark = pytest.mark.browser
@@ -32,22 +32,7 @@ def check_screen(page):
 
 def run(page, answers, *, js: bool, record: str) -> list[str]:
     """Every screen to the end, each checked at 360 px; returns the screens' keys."""
-    keys = []
-    while True:
-        if js:
-            page.wait_for_selector("#app[data-step=question], #app[data-step=saved], #app[data-step=sending], h1.tier")
-            if page.locator("#app[data-step=question]").count() == 0:
-                break
-        elif not re.search(r"/(s/\w+|record)$", page.url):
-            break
-        check_screen(page)
-        form = page.locator("form.answers[data-screen]").element_handle()
-        key, _, _ = answer_screen(page, answers, record=record)
-        keys.append(key)
-        if js:
-            page.wait_for_function("(form) => !form.isConnected", arg=form)
-        else:
-            page.wait_for_load_state()
+    keys = [key for key, _ in answer_screens(page, answers, js=js, record=record, each=lambda: check_screen(page))]
     page.wait_for_url(re.compile(r"/result$"))
     return keys
 

@@ -127,12 +127,14 @@ def languages():
     """The person-facing texts in the languages beyond Khmer and English, for the hand-over
     mode (static/js/handover.js merges them into the questionnaire); cached by the service
     worker like the questionnaire, with an ETag."""
-    response = jsonify(languages_document(questionnaires.load()))
+    q = questionnaires.load()
+    response = jsonify({**_once(q)[3], "contact": contact_document(q)})
     response.add_etag()
     return response.make_conditional(request)
 
 
 def languages_document(q) -> dict[str, Any]:
+    """The languages document but its contact (which depends on the app's configuration)."""
     others = [code for code in q.languages if code not in ("km", "en")]
     return {
         "version": q.version,
@@ -146,7 +148,6 @@ def languages_document(q) -> dict[str, Any]:
         },
         "answer_labels": {value: person_text(label, others) for value, label in q.answer_labels.items()},
         "result_sentences": {tier: person_text(sentence) for tier, sentence in q.result_sentences.items()},
-        "contact": contact_document(q),
     }
 
 
@@ -203,16 +204,17 @@ def questionnaire_document(q) -> dict[str, Any]:
 
 # The part of the questionnaire document that depends on the questionnaire alone, built once
 # per loaded questionnaire (questionnaires.load caches the object) instead of per request.
-_static: dict[int, tuple[Any, dict[str, Any], list[str]]] = {}
+_static: dict[int, tuple[Any, dict[str, Any], list[str], dict[str, Any]]] = {}
 
 
-def _once(q) -> tuple[Any, dict[str, Any], list[str]]:
-    """(q, its static document, its audio keys), kept while ``q`` is the loaded one."""
+def _once(q) -> tuple[Any, dict[str, Any], list[str], dict[str, Any]]:
+    """(q, its static document, its audio keys, its languages document), kept while ``q``
+    is the loaded one."""
     entry = _static.get(id(q))
     if entry is None or entry[0] is not q:
         if len(_static) >= 8:  # as many as questionnaires.load keeps
             _static.clear()
-        entry = _static[id(q)] = (q, _build_static(q), audio.text_keys(q))
+        entry = _static[id(q)] = (q, _build_static(q), audio.text_keys(q), languages_document(q))
     return entry
 
 

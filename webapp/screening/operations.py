@@ -7,7 +7,7 @@ the transaction, so a failure anywhere leaves nothing half-done.
 from __future__ import annotations
 
 import uuid as uuidlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 import questionnaires
-from questionnaires import AnswerError, Questionnaire, replies
+from questionnaires import AnswerError, Questionnaire, replies, screens
 
 from ..audit.operations import record
 from ..auth.models import User
@@ -379,6 +379,39 @@ def record_answers(
             raise ScreeningError(code, str(exc)) from None
     return {code: record_answer(screening, code, value, channel=channel, answered_at=answered_at)
             for code, value in values.items()}
+
+
+def record_screen_answers(
+    screening: Screening, q: Questionnaire, key: str | None, shown, posted: Callable[[Any], Any], *,
+    required: bool, channel: str,
+) -> dict[str, str]:
+    """Record the answers posted on one screen of the web form (``posted(question)``: the
+    raw answer, or None when left blank), for the questions of group ``key`` or the
+    questions ``shown`` (the record screen), in questionnaire order; returns the problems
+    by code, "missing" or "invalid". An answer to a question no longer asked (another
+    answer on the screen changed that) is dropped; a shown question left blank is missing
+    when ``required``."""
+    shown_codes = {question.code for question in shown}
+    codes = set(shown_codes)
+    if key is not None:
+        codes |= {question.code for question in q.questions if screens.group_of(question) == key}
+    problems: dict[str, str] = {}
+    for item in q.questions:
+        if item.code not in codes or item.code == "consent":
+            continue
+        answers = questionnaires.effective_answers(q, screening.answer_map())
+        if not questionnaires.is_asked(q, item, answers):
+            continue
+        raw = posted(item)
+        if raw is None:
+            if required and item.code in shown_codes and item.code not in answers:
+                problems[item.code] = "missing"
+            continue
+        try:
+            record_answer(screening, item.code, raw, channel=channel)
+        except ScreeningError:
+            problems[item.code] = "invalid"
+    return problems
 
 
 def record_for_the_record(

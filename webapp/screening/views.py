@@ -222,31 +222,14 @@ def record_screen(uuid):
 
 
 def save_answers(screening, q, key: str | None, shown, *, required: bool) -> dict[str, str]:
-    """Record the posted answers of the questions of this screen (group ``key``, or the
-    questions ``shown`` on the record screen), in questionnaire order; returns the errors
-    by code. An answer to a question no longer asked (another answer on the screen changed
-    that) is dropped; a shown question left blank is an error when ``required``."""
-    shown_codes = {question.code for question in shown}
-    codes = set(shown_codes)
-    if key is not None:
-        codes |= {question.code for question in q.questions if screens.group_of(question) == key}
-    errors: dict[str, str] = {}
-    for item in q.questions:
-        if item.code not in codes or item.code == "consent":
-            continue
-        answers = questionnaires.effective_answers(q, screening.answer_map())
-        if not questionnaires.is_asked(q, item, answers):
-            continue
-        raw = presenters.posted_answer(item, request.form)
-        if raw is None:
-            if required and item.code in shown_codes and item.code not in answers:
-                errors[item.code] = presenters.missing_answer()
-            continue
-        try:
-            operations.record_answer(screening, item.code, raw, channel="web")
-        except operations.ScreeningError:
-            errors[item.code] = presenters.answer_error(item)
-    return errors
+    """Record the posted answers of this screen (operations.record_screen_answers); returns
+    the errors by code, as the screener reads them."""
+    problems = operations.record_screen_answers(
+        screening, q, key, shown, lambda item: presenters.posted_answer(item, request.form),
+        required=required, channel="web",
+    )
+    return {code: presenters.missing_answer() if problem == "missing" else presenters.answer_error(q.question(code))
+            for code, problem in problems.items()}
 
 
 def render_screen(screening, q, shown, form, errors):
