@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from questionnaires import Question, Questionnaire, replies
-from webapp.core.digits import KHMER_DIGITS
+from webapp.core import digits
 from webapp.outbox.segments import fits_sms, fits_ussd, is_gsm7
 
 from . import messages
@@ -115,7 +115,7 @@ def sms_prompt(q: Questionnaire, question: Question, language: str) -> str:
 # --- questions asked together ----------------------------------------------------------
 
 def _count(n: int, language: str) -> str:
-    return str(n) if language == "en" else str(n).translate(KHMER_DIGITS)
+    return digits.in_language(n, language)
 
 
 def shares_key(questions: list[Question]) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from ..core.digits import KHMER_DIGITS
+from ..core import digits
 from ..core.texts import TextCatalog, language_of
 from ..outbox.segments import fits_sms
 
@@ -32,7 +32,7 @@ def age_words(band: str, language: str) -> str:
         return CATALOG.text("ages.minor", language)
     if band == "unknown" or not band[:1].isdigit():
         return CATALOG.text("ages.unknown", language)
-    return band.translate(KHMER_DIGITS) if language_of(language) == "km" else band
+    return digits.in_language(band, language_of(language))
 
 
 def service_notice(language: str | None, *, referral_id: int, case: str, tier: str, sex: str | None, age: str,
