@@ -43,16 +43,34 @@ class PersonText:
     code: str | None = None  # the question's code (questions and options)
 
 
+# The keys of the person-facing texts: one scheme for the recordings, the hand-over pages
+# and the offline document (webapp/screening/audio.py); handover.js writes the same.
+def question_key(code: str) -> str:
+    return f"q.{code}"
+
+
+def option_key(code: str, value: str) -> str:
+    return f"opt.{code}.{value}"
+
+
+def answer_key(value: str) -> str:
+    return f"answer.{value}"
+
+
+def result_key(tier: str) -> str:
+    return f"result.{tier}"
+
+
 def person_texts(questionnaire: Questionnaire | None = None) -> list[PersonText]:
     """Every text the person reads or hears, in the order the form shows them."""
     q = questionnaire or questionnaires.load()
     found: list[PersonText] = []
     for question in q.questions:
-        found.append(PersonText(f"q.{question.code}", "question", question.text, question.code))
-        found += [PersonText(f"opt.{question.code}.{option.value}", "option", option.label, question.code)
+        found.append(PersonText(question_key(question.code), "question", question.text, question.code))
+        found += [PersonText(option_key(question.code, option.value), "option", option.label, question.code)
                   for option in question.options]
-    found += [PersonText(f"answer.{value}", "answer", label) for value, label in q.answer_labels.items()]
-    found += [PersonText(f"result.{tier}", "result", sentence) for tier, sentence in q.result_sentences.items()]
+    found += [PersonText(answer_key(value), "answer", label) for value, label in q.answer_labels.items()]
+    found += [PersonText(result_key(tier), "result", sentence) for tier, sentence in q.result_sentences.items()]
     return found
 
 

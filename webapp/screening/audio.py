@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..recordings import operations as recordings
+from ..recordings.operations import answer_key, option_key, question_key
+
+__all__ = ["answer_key", "audio_finder", "audio_urls", "option_key", "question_key", "text_keys"]
 
 
 def text_keys(q) -> list[str]:

@@ -98,6 +98,9 @@ class PersonTexts:
     def audio(self, key: str) -> str | None:
         return self._audio(key)
 
+    def question_audio(self, code: str) -> str | None:
+        return self.audio(audio.question_key(code))
+
     @cached_property
     def _audio(self):
         """The language's recordings, read once per page (a page shows several texts)."""
@@ -125,11 +128,11 @@ class PersonTexts:
         """Large answer buttons: the four answers with symbols, or a choice's options (and
         "don't know" where the question allows it)."""
         if question.type in ("indicator", "consent"):
-            return [Button(v, self.q.answer_labels[v].get(self.lang, self.screener), SYMBOLS[v], self.audio(f"answer.{v}"))
+            return [Button(v, self.q.answer_labels[v].get(self.lang, self.screener), SYMBOLS[v], self.audio(audio.answer_key(v)))
                     for v in question.option_values()]
         if question.type == "choice":
             return [Button(o.value, o.label.get(self.lang, self.screener), SYMBOLS.get(o.value) if o.value == "unknown" else None,
-                           self.audio(f"opt.{question.code}.{o.value}"))
+                           self.audio(audio.option_key(question.code, o.value)))
                     for o in question.options]
         extra = [Button(o.value, o.label.get(self.lang, self.screener), SYMBOLS.get(o.value)) for o in question.options]
         if question.type == "integer" and question.allow_unknown:
