@@ -264,3 +264,37 @@ def test_a_recording_made_on_the_admin_page_plays_in_the_hand_over_and_reaches_t
     login(other, "border")
     audio = other.get("/api/questionnaire").get_json()["audio"]
     assert audio["vi"] == {f"q.{code}": url}
+
+
+def test_a_hand_over_the_audit_trail_could_not_record_does_not_hold_the_browser(app, client, db, monkeypatch):
+    """Both ways into hand-over (at consent, and later from the draft) record it in the audit
+    trail first; when that commit fails the screener gets an error and keeps the app, not a
+    browser held to hand-over pages the trail does not show."""
+    from sqlalchemy.exc import OperationalError
+
+    make_user(app, "border")
+    login(client, "border")
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # the error page, as in production
+    real_commit = db.session.commit
+
+    def failing_commit():
+        if any(getattr(event, "action", None) == "change.handover" for event in db.session.new):
+            raise OperationalError("COMMIT", {}, Exception("the database went away"))
+        return real_commit()
+
+    # At consent: the screening is started, then the hand-over fails to be recorded.
+    page = consent_page(client)
+    fields = hidden_fields(page)
+    fields.update(person_language="km", answer="handover")
+    monkeypatch.setattr(db.session, "commit", failing_commit)
+    assert client.post("/screenings/consent", data=fields).status_code == 500
+    assert client.get("/screenings/new").status_code == 200  # not sent back to a hand-over page
+    # Later, from the draft.
+    screening = db.session.scalar(select(Screening))
+    begin = f"/screenings/{screening.uuid}/handover/begin"
+    page = client.get(begin).get_data(as_text=True)
+    assert client.post(begin, data={"person_language": "km", "csrf_token": csrf(page)}).status_code == 500
+    assert client.get("/screenings/new").status_code == 200
+    monkeypatch.undo()
+    db.session.rollback()
+    assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.action == "change.handover")).all() == []

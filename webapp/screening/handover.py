@@ -23,7 +23,7 @@ from ..auth import throttle
 from ..extensions import db
 from . import operations, presenters
 from .forms import AnswerForm, HandBackForm, HandOverForm
-from .person import HANDED_OVER, PersonTexts, languages, skip_value
+from .person import HANDED_OVER, PersonTexts, hand_over, languages, skip_value
 
 bp = Blueprint("handover", __name__, url_prefix="/screenings")
 
@@ -79,9 +79,7 @@ def begin(uuid):
         form.person_language.data = screening.person_language or screening.language
     if form.validate_on_submit():
         screening.person_language = operations.valid_person_language(q, form.person_language.data, default=screening.language)
-        record("change.handover", user=current_user, object_type="screening", object_id=screening.case_number)
-        db.session.commit()
-        session[HANDED_OVER] = screening.uuid
+        hand_over(screening, current_user)
         return redirect(url_for(".ask", uuid=uuid))
     return render_template("screening/handover_begin.html", screening=screening, form=form, languages=languages(q))
 

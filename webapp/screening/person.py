@@ -10,16 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from flask import current_app
+from flask import current_app, session
 
 import questionnaires
 from questionnaires import Question, Questionnaire
 
+from ..audit.operations import record
 from ..core import places
+from ..extensions import db
 from . import audio
 
 # The session key that holds a browser to the hand-over pages (handover.py).
 HANDED_OVER = "handed_over"
+
+
+def hand_over(screening, user) -> None:
+    """The screener hands the phone to the person (after consent, or later from the
+    draft): the audit trail records it and is committed, and only then is this browser
+    held to the hand-over pages, so a failed commit never leaves it held to a hand-over
+    the trail does not show."""
+    record("change.handover", user=user, object_type="screening", object_id=screening.case_number)
+    db.session.commit()
+    session[HANDED_OVER] = screening.uuid
 # A symbol with each answer word, for a person who reads little.
 SYMBOLS = {"yes": "✓", "no": "✗", "unknown": "?", "refused": "→"}
 

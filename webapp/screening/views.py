@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -126,9 +126,7 @@ def consent():
             abort(409)
         screening = existing
     if handover:  # the person answers privately (webapp/screening/handover.py)
-        session[person.HANDED_OVER] = screening.uuid
-        record("change.handover", user=current_user, object_type="screening", object_id=screening.case_number)
-        db.session.commit()
+        person.hand_over(screening, current_user)
         return redirect(url_for("handover.ask", uuid=screening.uuid))
     return redirect(url_for(".resume", uuid=screening.uuid))
 
