@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import select
 
+import questionnaires
 from tests.review.test_review import submit, supervisor
 from webapp.screening.models import Screening
 
@@ -21,3 +22,9 @@ def test_case_page_shows_answer_labels_and_preselects_the_engines_tier(app, clie
     assert any(re.fullmatch(r"[០-៩]+", c) for c in cells)  # the age, in Khmer digits
     assert re.search(r'<option selected value="possible_victim">|<option value="possible_victim" selected>', page)
     assert "· web ·" not in page
+    # Consent is not among the answers (every stored screening has it); the questions are
+    # in the questionnaire's order.
+    q = questionnaires.load()
+    assert q.question("consent").text_for("km")[:40] not in table
+    shown = [question.code for question in q.questions if question.text_for("km") in table]
+    assert shown and shown == sorted(shown, key=q.codes.index)

@@ -13,7 +13,7 @@ from ..core.forms import options
 from ..extensions import db
 from ..referrals import operations as referrals
 from ..screening.models import Screening
-from ..screening.presenters import CHANNEL_WORDS, ResultView, answer_label
+from ..screening.presenters import CHANNEL_WORDS, ResultView, answered
 from . import operations
 from .forms import ACTION_WORDS, DecisionForm, InfoAnswerForm, InfoRequestForm, QueueFilterForm
 from .models import InfoRequest
@@ -47,7 +47,7 @@ def queue():
 @bp.route("/<uuid>", methods=["GET", "POST"])
 def show(uuid):
     screening = screening_in_scope(uuid)
-    form = DecisionForm()
+    form = DecisionForm(tier=screening.final_tier)  # the engine's, until someone decides
     if request.method == "POST":
         action = request.form.get("action")
         if form.validate_on_submit():
@@ -68,14 +68,10 @@ def show(uuid):
         record("view", user=current_user, object_type="screening", object_id=screening.case_number)
         db.session.commit()
 
-    if request.method == "GET":
-        form.tier.data = screening.final_tier  # the engine's, until someone decides
     q = questionnaires.load(screening.questionnaire_version)
-    answers = screening.answer_map()
     return render_template(
         "review/show.html", screening=screening, view=ResultView(screening), form=form,
-        answers=[(question, answer_label(q, question, answers[question.code]))
-                 for question in q.questions if question.code in answers and question.code != "consent"],
+        answers=answered(q, screening.answer_map()),
         channel_words=CHANNEL_WORDS, action_words=ACTION_WORDS,
         reviews=operations.reviews_of(screening), referrals=referrals.of_screening(screening),
         requests=operations.requests_of(screening), info_form=InfoRequestForm(),
