@@ -10,14 +10,15 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, inspect, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import phones
 from webapp.core.types import utcnow
 from webapp.extensions import db
 from webapp.referrals import directory, operations
 from webapp.referrals.models import Service
-from webapp.screening.models import Screening
+from webapp.screening.models import Answer, Screening
 
 from . import messages, render
 from .dialogue import ANSWER_REFERRALS, SCREEN, Caller, Dialogue, identify, open_known_session, open_session, phone_use
@@ -126,16 +127,81 @@ def _dialogue_reply(
     dialogue = Dialogue(session, caller.user, now=now, skip_unneeded=skip_unneeded)
     turn = dialogue.receive(body)
     texts = [] if turn.silent else render.sms_texts(dialogue.q, turn.says, dialogue.language)
-    db.session.flush()
-    if message_sid:
-        # A plain insert (nothing reads the row back in this request): the unit of work's
-        # bookkeeping for it was a good share of a message's flush.
-        db.session.execute(_REMEMBER_REPLY, {"message_sid": message_sid, "session_id": session.id,
-                                             "reply": json.dumps(texts), "received_at": utcnow()})
+    # The reply is remembered with the MessageSid (a retry gets it again, changing nothing).
+    remembered = ({"message_sid": message_sid, "session_id": session.id, "reply": json.dumps(texts),
+                   "received_at": utcnow()} if message_sid else None)
+    if not write_turn(session, remembered):
+        db.session.flush()
+        if remembered is not None:
+            db.session.execute(insert(InboundMessage.__table__), remembered)
     return texts
 
 
-_REMEMBER_REPLY = insert(InboundMessage.__table__)
+def write_turn(session: SmsSession, remembered: dict | None) -> bool:
+    """Write a usual message's changes in one statement: the session's changed columns,
+    the answers of the reply and the reply remembered with its MessageSid. On PostgreSQL
+    the three go as one statement (data-modifying WITH), one round trip where the unit of
+    work took three, with its bookkeeping; on SQLite one after the other.
+
+    Only for exactly that shape of change (the usual message). Anything else pending (a
+    screening started or finished, an answer changed, a referral) returns False, writing
+    nothing: the caller flushes as usual. After writing, the objects are marked as stored,
+    so the commit writes nothing twice."""
+    orm = db.session()
+    if orm.deleted:
+        return False
+    answers = []
+    for pending in orm.new:
+        if not isinstance(pending, Answer) or pending.screening is None or pending.screening.id is None:
+            return False
+        answers.append(pending)
+    for changed in orm.dirty:
+        if changed is session or (isinstance(changed, Screening) and not _changed_columns(changed)
+                                  and not inspect(changed).attrs.answers.history.deleted):
+            continue  # the session, or a screening that only gained answers
+        if orm.is_modified(changed):
+            return False
+    columns = _changed_columns(session)
+    statements = []
+    if columns:
+        mapped = SmsSession.__mapper__.columns
+        statements.append(update(SmsSession.__table__).where(mapped["id"] == session.id).values(
+            {mapped[key]: value for key, value in columns.items()}))
+    if answers:
+        statements.append(insert(Answer.__table__).values([
+            {"screening_id": answer.screening.id, "code": answer.code, "value": answer.value,
+             "channel": answer.channel, "answered_at": answer.answered_at or utcnow()} for answer in answers]))
+    if remembered is not None:
+        statements.append(insert(InboundMessage.__table__).values(remembered))
+    if not statements:
+        return True
+    with orm.no_autoflush:  # what is pending is written here, not by the unit of work
+        if orm.get_bind().dialect.name == "postgresql":
+            *before, last = statements
+            orm.execute(last.add_cte(*(statement.cte(f"write_{i}") for i, statement in enumerate(before))))
+        else:
+            for statement in statements:
+                orm.execute(statement)
+    # Stored: nothing of it is left pending for the commit. The session keeps its values
+    # (they are what was written); a screening's answers are read again if asked for.
+    for key, value in columns.items():
+        set_committed_value(session, key, value)
+    for answer in answers:
+        orm.expunge(answer)
+    for screening in {answer.screening for answer in answers}:
+        orm.expire(screening, ["answers"])
+    return True
+
+
+def _changed_columns(instance) -> dict:
+    """The columns of ``instance`` set to a new value since it was loaded."""
+    state = inspect(instance)
+    found = {}
+    for attribute in state.mapper.column_attrs:
+        added = state.attrs[attribute.key].history.added
+        if added:
+            found[attribute.key] = added[0]
+    return found
 
 
 def ussd_reply(
