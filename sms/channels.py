@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import JSON, bindparam, insert, inspect, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import phones
@@ -138,15 +138,16 @@ def _dialogue_reply(
 
 
 def write_turn(session: SmsSession, remembered: dict | None) -> bool:
-    """Write a usual message's changes in one statement: the session's changed columns,
-    the answers of the reply and the reply remembered with its MessageSid. On PostgreSQL
-    the three go as one statement (data-modifying WITH), one round trip where the unit of
-    work took three, with its bookkeeping; on SQLite one after the other.
+    """Write a usual message's changes past the unit of work: the session's dialogue
+    columns, the answers of the reply and the reply remembered with its MessageSid. On
+    PostgreSQL they go as one statement (a data-modifying WITH: one round trip where the
+    unit of work took three, with its bookkeeping); on SQLite one after the other. The
+    statements are built once, so each message only binds its values.
 
     Only for exactly that shape of change (the usual message). Anything else pending (a
-    screening started or finished, an answer changed, a referral) returns False, writing
-    nothing: the caller flushes as usual. After writing, the objects are marked as stored,
-    so the commit writes nothing twice."""
+    screening started or finished, an answer changed, the phone's owner changed) returns
+    False, writing nothing: the caller flushes as usual. After writing, the objects are
+    marked as stored, so the commit writes nothing twice."""
     orm = db.session()
     if orm.deleted:
         return False
@@ -161,31 +162,27 @@ def write_turn(session: SmsSession, remembered: dict | None) -> bool:
             continue  # the session, or a screening that only gained answers
         if orm.is_modified(changed):
             return False
-    columns = _changed_columns(session)
-    statements = []
-    if columns:
-        mapped = SmsSession.__mapper__.columns
-        statements.append(update(SmsSession.__table__).where(mapped["id"] == session.id).values(
-            {mapped[key]: value for key, value in columns.items()}))
-    if answers:
-        statements.append(insert(Answer.__table__).values([
-            {"screening_id": answer.screening.id, "code": answer.code, "value": answer.value,
-             "channel": answer.channel, "answered_at": answer.answered_at or utcnow()} for answer in answers]))
-    if remembered is not None:
-        statements.append(insert(InboundMessage.__table__).values(remembered))
-    if not statements:
-        return True
+    changed = _changed_columns(session)
+    if not changed.keys() <= set(_DIALOGUE_COLUMNS):
+        return False
+    values = {"session_id": session.id, **{name: getattr(session, name) for name in _DIALOGUE_COLUMNS}}
+    rows = [{"screening_id": answer.screening.id, "code": answer.code, "value": answer.value,
+             "channel": answer.channel, "answered_at": answer.answered_at or utcnow()} for answer in answers]
     with orm.no_autoflush:  # what is pending is written here, not by the unit of work
         if orm.get_bind().dialect.name == "postgresql":
-            *before, last = statements
-            orm.execute(last.add_cte(*(statement.cte(f"write_{i}") for i, statement in enumerate(before))))
+            as_json = [{**row, "answered_at": row["answered_at"].astimezone(UTC).isoformat()} for row in rows]
+            orm.execute(_WRITE_TURN, {**values, "answers": as_json, **(remembered or _NOTHING_REMEMBERED)})
         else:
-            for statement in statements:
-                orm.execute(statement)
+            if changed:
+                orm.execute(_WRITE_SESSION, values)
+            if rows:
+                orm.execute(insert(Answer.__table__), rows)
+            if remembered is not None:
+                orm.execute(insert(InboundMessage.__table__), remembered)
     # Stored: nothing of it is left pending for the commit. The session keeps its values
     # (they are what was written); a screening's answers are read again if asked for.
-    for key, value in columns.items():
-        set_committed_value(session, key, value)
+    for name in changed:
+        set_committed_value(session, name, values[name])
     for answer in answers:
         orm.expunge(answer)
     for screening in {answer.screening for answer in answers}:
@@ -202,6 +199,41 @@ def _changed_columns(instance) -> dict:
         if added:
             found[attribute.key] = added[0]
     return found
+
+
+# What a message of the dialogue changes in its session (sms.dialogue.IDLE and the time).
+_DIALOGUE_COLUMNS = ("state", "screening_id", "question", "group_codes", "context", "page", "showing_help",
+                     "last_activity_at")
+_SESSION = SmsSession.__table__
+_WRITE_SESSION = (
+    update(_SESSION).where(_SESSION.c.id == bindparam("session_id"))
+    .values({name: bindparam(name) for name in _DIALOGUE_COLUMNS})
+)
+_NOTHING_REMEMBERED = {"message_sid": None, "reply": None, "received_at": None}
+# PostgreSQL: the three writes in one statement. The answers come as one JSON array of rows;
+# the reply is stored only with a MessageSid.
+_WRITE_TURN = text("""
+WITH session_written AS (
+    UPDATE sms_sessions SET state = :state, screening_id = :screening_id, question = :question,
+        group_codes = :group_codes, context = :context, page = :page, showing_help = :showing_help,
+        last_activity_at = :last_activity_at
+    WHERE id = :session_id
+), answers_written AS (
+    INSERT INTO answers (screening_id, code, value, channel, answered_at)
+    SELECT screening_id, code, value, channel, answered_at
+    FROM json_to_recordset(CAST(:answers AS json))
+        AS row (screening_id integer, code text, value text, channel text, answered_at timestamptz)
+)
+INSERT INTO sms_inbound (message_sid, session_id, reply, received_at)
+SELECT CAST(:message_sid AS varchar), :session_id, :reply, :received_at WHERE CAST(:message_sid AS varchar) IS NOT NULL
+""").bindparams(
+    bindparam("group_codes", type_=SmsSession.group_codes.type),
+    bindparam("context", type_=SmsSession.context.type),
+    bindparam("last_activity_at", type_=SmsSession.last_activity_at.type),
+    bindparam("answers", type_=JSON),
+    bindparam("reply", type_=InboundMessage.reply.type),
+    bindparam("received_at", type_=InboundMessage.received_at.type),
+)
 
 
 def ussd_reply(

@@ -139,6 +139,27 @@ def test_a_changed_answer_records_when_and_where_it_was_changed(channel_app, cha
         assert answer.answered_at > long_ago + timedelta(hours=1)
 
 
+
+def test_a_replys_answers_are_stored_with_their_channel_and_time(channel_app, channel_client, staff):
+    """A usual message's writes (the answers of one reply, the session, the reply kept for a
+    retry) go past the unit of work (sms.channels.write_turn): each answer still gets its
+    row, channel and time, and the session stands where the reply leaves it."""
+    post_sms(channel_client, "SCREEN")
+    post_sms(channel_client, "1")
+    before = utcnow()
+    post_sms(channel_client, "2")  # U1: no
+    _, texts = post_sms(channel_client, "៣៤")  # U2 unsure, U3 refused, in one reply
+    assert asked_codes_in_sms(texts) == ["age", "sex", "nationality"]
+    with channel_app.app_context():
+        rows = database.session.scalars(select(Answer).where(Answer.code.in_(["U1", "U2", "U3"]))).all()
+        assert {(a.code, a.value, a.channel) for a in rows} == {
+            ("U1", "no", "sms"), ("U2", "unknown", "sms"), ("U3", "refused", "sms")}
+        assert all(before - timedelta(seconds=1) <= a.answered_at <= utcnow() for a in rows)
+        assert all(a.answered_at.utcoffset() == timedelta(0) for a in rows)
+    row = session_row(channel_app)
+    assert (row.state, row.question, row.group_codes) == ("asking", "age", ["age", "sex", "nationality"])
+    assert before - timedelta(seconds=1) <= row.last_activity_at <= utcnow()
+
 def test_province_help_lists_every_province_by_number(channel_app, channel_client, staff):
     # U2 and U3 in one reply; age, sex and nationality in one; then country and sector.
     for body in ["SCREEN", "1", "2", "22", "30 1 1", "2", "2"]:
