@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 import questionnaires as Q
 from sms import dialogue, render
+from sms.messages import text as message_text
 from sms.models import SmsSession
 from sms.render import Say
 from tests.referrals.test_flow import setup_directory
@@ -19,7 +20,7 @@ from tests.sms.helpers import CASE_NUMBER, asked_codes_in_sms, asked_codes_in_us
 from webapp.core.types import utcnow
 from webapp.extensions import db as database
 from webapp.outbox.models import OutboxMessage
-from webapp.outbox.segments import fits_sms, fits_ussd, is_gsm7
+from webapp.outbox.segments import fits_sms, fits_ussd, is_gsm7, segments
 from webapp.referrals import operations
 from webapp.referrals.models import Referral, ReferralEvent
 from webapp.screening.models import Screening
@@ -194,7 +195,12 @@ def test_no_fitting_service_says_a_supervisor_will_find_one(channel_app, channel
     every, last = screen_by_sms(channel_client, answers_of(vignettes, "e01"))
     assert_sms_budget(every, "km")
     ending = "\n".join(last)
-    assert "អ្នកត្រួតពិនិត្យនឹងស្វែងរកសេវាមួយ" in ending and "ទូរស័ព្ទ" not in ending
+    assert "គ្មានសេវាសមស្រប។ អ្នកត្រួតពិនិត្យនឹងរកសេវា។" in ending and "ទូរស័ព្ទ" not in ending
+    # The result and the note in one message of at most 2 segments, then the question.
+    case = db.session.scalars(select(Screening)).one().case_number
+    result, question = last
+    assert case in result and "ទំនងជាជនរងគ្រោះ" in result and "គ្មានសេវាសមស្រប" in result
+    assert segments(result) <= 2 and question.endswith(KHMER_KEY) and "ចែករំលែក" in question
     _, texts = post_sms(channel_client, "1")
     assert "បានកត់ត្រាការយល់ព្រម" in texts[0]
     assert [(r.state, r.consent_to_share) for r in referrals(db)] == [("proposed", True)] * 2
@@ -403,6 +409,27 @@ def test_every_share_text_fits(language):
                         assert service["phone"] in "\n".join(texts)
         already = render.sms_texts(q, [Say("text", "share.already", params={"case": LONGEST_CASE})], language)
         assert_sms_budget(already, language)
+
+
+# Where the result and the no-service note share a message (the exploited migrant's Khmer
+# result and note are 136 UTF-16 units together: over the budget, two messages).
+MERGED_NOTE = [("likely_victim", "km"), ("possible_victim", "km"),
+               ("likely_victim", "en"), ("possible_victim", "en"), ("exploited_migrant", "en")]
+
+
+@pytest.mark.parametrize("tier,language", MERGED_NOTE)
+def test_the_result_and_the_no_service_note_arrive_in_one_message(tier, language):
+    params = {"case": LONGEST_CASE, "tier": tier, "flags": [], "services": [], "missing": True,
+              "supervisor": tier == "possible_victim"}
+    texts = render.sms_texts(q, [Say("result", params=params), Say("share", params=params)], language)
+    assert_sms_budget(texts, language)
+    first = texts[0]
+    assert LONGEST_CASE in first and message_text(f"tiers.{tier}", language) in first
+    assert message_text("share.missing_all", language) in first
+    assert segments(first) <= (2 if language == "km" else 1)
+    # Then what the supervisor does (possible victims), then the question alone.
+    assert len(texts) == (3 if params["supervisor"] else 2)
+    assert texts[-1] == render.share_question(q, params, language)
 
 
 @pytest.mark.parametrize("language", ["km", "en"])
