@@ -286,13 +286,19 @@ class Dialogue:
         self.skip_unneeded = skip_unneeded
         # USSD gateways fix the language; SMS follows the session (the staff member's).
         self.fixed_language = language
+        self._q: tuple[int | None, questionnaires.Questionnaire] | None = None
 
     @property
     def q(self) -> questionnaires.Questionnaire:
         """The version that judges the screening being asked (a draft started on an older
-        version finishes on it); the current one before a screening exists."""
-        screening = self.screening()
-        return questionnaires.load(screening.questionnaire_version if screening is not None else None)
+        version finishes on it); the current one before a screening exists. Looked up once
+        per screening (a message reads it often, and a screening's version never changes)."""
+        screening_id = self.session.screening_id
+        if self._q is None or self._q[0] != screening_id:
+            screening = self.screening()
+            version = screening.questionnaire_version if screening is not None else None
+            self._q = (screening_id, questionnaires.load(version))
+        return self._q[1]
 
     # --- reading ---------------------------------------------------------------------
 
