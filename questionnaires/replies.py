@@ -181,6 +181,23 @@ def parse(text: str | None, q: Questionnaire | None = None, question: Question |
     return Answer(value) if value is not None else Unclear()
 
 
+
+# A yes/no the dialogue asks outside the checklist, keyed as everywhere: 1 yes, 2 no.
+YES_NO_NUMBERS = {"1": "yes", "2": "no"}
+
+
+def parse_yes_no(text: str | None) -> Reply:
+    """Read a reply to a yes/no the dialogue itself asks, not the checklist (the person's
+    consent to share their case; on USSD the offer of the questions kept for the record):
+    1 or a yes word is yes, 2 or a no word is no (Khmer digits and words too); commands,
+    opt-out words and an empty reply as :func:`parse` reads them."""
+    reply = parse(text)
+    if not isinstance(reply, Unclear) or reply.empty:
+        return reply
+    cleaned = clean(text)
+    value = YES_NO_NUMBERS.get(cleaned) or _word(cleaned, ("yes", "no"))
+    return Answer(value) if value is not None else Unclear()
+
 def parse_group(text: str | None, q: Questionnaire, questions: Sequence[Question]) -> dict[str, str | int] | None:
     """The answers one reply gives to the questions of a group, in their order, or None
     when the reply does not answer each of them (then nothing is stored: all or nothing).

@@ -681,7 +681,7 @@ class Dialogue:
     def _record_offer_reply(self, screening: Screening, text: str | None) -> Turn:
         """USSD: the reply to the result screen's offer: 1 asks the first group, 2 (or 0,
         handled before) ends; anything else turns the page (result, offer)."""
-        reply = replies.parse(text, self.q, self.q.question("consent"))
+        reply = replies.parse_yes_no(text)
         if isinstance(reply, replies.OptOut):
             return Turn(silent=True)
         if isinstance(reply, replies.Command) and reply.name in ("start", "resume", "language"):
@@ -733,7 +733,7 @@ class Dialogue:
     def _sharing(self, text: str | None) -> Turn:
         """A reply to the share question: yes / no (1 / 2, Khmer digits, the yes/no words);
         the start, resume and language words work as anywhere; anything else repeats it."""
-        reply = replies.parse(text, self.q, self.q.question("consent"))
+        reply = replies.parse_yes_no(text)
         if isinstance(reply, replies.OptOut):
             return Turn(silent=True)
         if isinstance(reply, replies.Command):

@@ -73,6 +73,13 @@ def menu_items(q: Questionnaire, question: Question, language: str, short: bool 
     ]
 
 
+
+def yes_no_items(q: Questionnaire, language: str) -> list[str]:
+    """``["1 Yes", "2 No"]``: the key of a yes/no the dialogue asks itself, not the
+    checklist (the consent to share), in the checklist's words; replies.parse_yes_no reads
+    the reply."""
+    return [f"{number} {q.answer_labels[value].get(language)}" for number, value in replies.YES_NO_NUMBERS.items()]
+
 def answer_key(q: Questionnaire, question: Question, language: str, short: bool = False) -> str:
     """The key appended to an SMS question."""
     if question.type == "integer":
@@ -565,7 +572,7 @@ def _share_notes(params: dict[str, Any], language: str) -> list[str]:
 def share_question(q: Questionnaire, params: dict[str, Any], language: str) -> str:
     count = len(params.get("services", ()))
     which = "none" if count == 0 else "one" if count == 1 else "many"
-    return f"{messages.text(f'share.ask.{which}', language)}\n{answer_key(q, q.question('consent'), language)}"
+    return f"{messages.text(f'share.ask.{which}', language)}\n{' '.join(yes_no_items(q, language))}"
 
 
 def share_texts(q: Questionnaire, params: dict[str, Any], language: str, fits: Callable[[str], bool]) -> list[str]:
@@ -622,7 +629,7 @@ def ussd_share_pages(q: Questionnaire, params: dict[str, Any], language: str) ->
         lines.extend(service_line(service, language, lambda text: fits_ussd(f"{text}\n{more}")) for service in services)
     lines.extend(_share_notes(params, language))
     lines += [messages.text("ussd.share_what", language), messages.text("ussd.share_ask", language)]
-    return ussd_pages(lines, menu_items(q, q.question("consent"), language), language)
+    return ussd_pages(lines, yes_no_items(q, language), language)
 
 
 def ussd_shared(params: dict[str, Any], language: str, *, short: bool = False) -> str:

@@ -14,6 +14,23 @@ def parse(text, code=None):
     return R.parse(text, q, q.question(code) if code else None)
 
 
+
+@pytest.mark.parametrize(
+    "text,reply",
+    [
+        ("1", R.Answer("yes")), ("១", R.Answer("yes")), ("បាទ/ចាស", R.Answer("yes")), ("yes", R.Answer("yes")),
+        ("2", R.Answer("no")), ("២", R.Answer("no")), ("ទេ", R.Answer("no")), ("No!", R.Answer("no")),
+        # Not a yes/no: the checklist's "unsure" and "refused" keys and words are no answer here.
+        ("3", R.Unclear()), ("4", R.Unclear()), ("មិនដឹង", R.Unclear()), ("12", R.Unclear()),
+        ("9", R.Command("help")), ("០", R.Command("back")), ("99", R.Command("more")), ("STOP", R.OptOut("stop")),
+        ("", R.Unclear(empty=True)),
+    ],
+)
+def test_a_yes_no_the_dialogue_asks_itself(text, reply):
+    """The consent to share and the offer of the record questions are read as yes/no on
+    their own, not through the checklist's consent question (whose options may change)."""
+    assert R.parse_yes_no(text) == reply
+
 @pytest.mark.parametrize(
     "text,value",
     [
