@@ -215,14 +215,22 @@ def _group(q: Questionnaire, say: Say) -> list[Question]:
     return [q.question(code) for code in say.params.get("group") or [say.code]]
 
 
+def help_lines(questions: list[Question], language: str) -> dict[str, str]:
+    """The help of each question that has one, by code, lettered as the group asks them
+    (no letter for a question asked alone): the same on SMS and on a USSD screen."""
+    letters = messages.text("group.letters", language)
+    lettered = len(questions) > 1
+    return {question.code: (f"{letter}) " if lettered else "") + question.help.get(language)
+            for letter, question in zip(letters, questions, strict=False) if question.help is not None}
+
+
 def _sms_help(q: Questionnaire, questions: list[Question], language: str) -> list[str]:
     fits = lambda text: fits_sms(text, language)  # noqa: E731
-    letters = messages.text("group.letters", language)
+    helps = help_lines(questions, language)
     parts: list[str] = []
-    for letter, question in zip(letters, questions, strict=False):
-        if question.help is not None:
-            prefix = f"{letter}) " if len(questions) > 1 else ""
-            parts.extend(wrap(prefix + question.help.get(language), fits))
+    for question in questions:
+        if question.code in helps:
+            parts.extend(wrap(helps[question.code], fits))
         if question.type == "province":
             parts.extend(pack([messages.text("list_province", language)] + menu_items(q, question, language), fits))
     parts.append(messages.text("commands", language))
@@ -394,11 +402,10 @@ def ussd_screen(
     screen = group_variants(q, members, language, ussd=True, brief=brief)[-1] if members else None
     if showing_help and members:
         # The help of each question asked together, then the group again (one input answers it).
-        letters = messages.text("group.letters", language)
-        helps = [f"{letter}) {member.help.get(language)}" for letter, member in zip(letters, members, strict=False) if member.help]
+        helps = list(help_lines(members, language).values())
         pages = (ussd_pages(helps, [], language) if helps else []) + [screen]
     elif showing_help:
-        pages = ussd_pages(([asked.help.get(language)] if asked.help else []) + [asked.ussd.get(language)],
+        pages = ussd_pages(list(help_lines([asked], language).values()) + [asked.ussd.get(language)],
                            menu_items(q, asked, language), language)
     elif members:
         notice = " ".join(notices)

@@ -261,3 +261,24 @@ def test_nationality_asked_with_age_and_sex_takes_a_number_or_any_code(channel_a
         with channel_app.app_context():
             screening = database.session.scalars(select(Screening).order_by(Screening.id.desc())).first()
             assert screening.answer_map()["nationality"] == expected, reply
+
+
+def test_a_groups_help_is_lettered_alike_on_sms_and_ussd(channel_app, channel_client):
+    """Help (9) on U2 and U3 asked together: each question's help, lettered as the group
+    asks it, in the same words on SMS and on the USSD screens (render.help_lines)."""
+    from tests.sms.conftest import post_ussd
+
+    u3 = Q.load().question("U3").help.get("en")
+    by_sms, by_ussd = next(_phones), next(_phones)
+    for phone in (by_sms, by_ussd):
+        make_staff(channel_app, phone, language="en")
+    for body in ("SCREEN", "1", "2"):
+        post_sms(channel_client, body, phone=by_sms)
+    _, helped = post_sms(channel_client, "9", phone=by_sms)
+    inputs = ["1", "2", "9"]  # consent, U1, then help on U2 and U3
+    post_ussd(channel_client, "gw-help-alike", "", phone=by_ussd)
+    pages = [post_ussd(channel_client, "gw-help-alike", "*".join(inputs + ["99"] * n), phone=by_ussd)
+             .get_data(as_text=True) for n in range(3)]
+    expected = f"b) {u3}"
+    assert expected[:40] in " ".join(helped).replace("\n", " ")
+    assert any(expected[:40] in page.replace("\n", " ") for page in pages)
