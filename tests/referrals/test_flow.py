@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.test_screening_api import payload, post, token
@@ -164,3 +165,27 @@ def test_possible_victim_waits_for_a_supervisor_unless_urgent(app, client, db):
     share(client, result)
     referral = db.session.scalar(select(Referral))
     assert referral.awaiting == "supervisor" and referral.state == "proposed"
+
+
+def test_an_answer_read_before_the_deadline_tick_does_not_undo_its_escalation(app, client, db):
+    """The service's page (or its SMS) has read the referral as notified; meanwhile the
+    deadline passes and the case goes to the next service. The late yes must be refused,
+    not turn the expired referral into an accepted one (two services taking one person)."""
+    setup_directory(app)
+    result = screen(app, client)
+    share(client, result)
+    with app.app_context():  # the service's request, which read the referral first
+        referral = database.session.scalar(select(Referral).where(Referral.need == "shelter"))
+        assert referral.state == "notified"
+        with app.app_context():  # the deadline tick, in another worker
+            overdue = database.session.get(Referral, referral.id)
+            overdue.deadline_at = utcnow() - timedelta(minutes=1)
+            database.session.commit()
+            assert operations.expire_overdue() == 1
+            database.session.commit()
+        with pytest.raises(operations.ReferralError):
+            operations.answer(referral, True, actor=None, kind="sms")
+        database.session.rollback()
+    states = [(r.state, r.attempt) for r in db.session.scalars(
+        select(Referral).where(Referral.need == "shelter").order_by(Referral.id))]
+    assert states == [("expired", 1), ("notified", 2)]

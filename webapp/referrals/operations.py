@@ -282,6 +282,10 @@ def service_message(referral: Referral) -> str:
 
 
 def answer(referral: Referral, accept: bool, *, actor: User | None, kind: str, reason: str | None = None) -> None:
+    # The row as it is now, locked: the deadline tick, the service's page and its SMS may
+    # answer the same referral at the same moment; the one that comes second must see the
+    # first's answer, not the "notified" it read before (and not overwrite it).
+    db.session.refresh(referral, with_for_update=True)
     if referral.state != "notified":
         raise ReferralError("this referral is not waiting for an answer")
     if accept:
