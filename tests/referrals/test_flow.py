@@ -13,7 +13,7 @@ from webapp.demo import seed_services
 from webapp.extensions import db as database
 from webapp.outbox.models import OutboxMessage
 from webapp.referrals import operations
-from webapp.referrals.models import Referral, ReferralEvent
+from webapp.referrals.models import Referral, ReferralEvent, Service
 
 
 def setup_directory(app):
@@ -189,3 +189,34 @@ def test_an_answer_read_before_the_deadline_tick_does_not_undo_its_escalation(ap
     states = [(r.state, r.attempt) for r in db.session.scalars(
         select(Referral).where(Referral.need == "shelter").order_by(Referral.id))]
     assert states == [("expired", 1), ("notified", 2)]
+
+
+def test_two_referrals_accepted_at_once_take_two_places(app, client, db, monkeypatch):
+    """Two workers accept two referrals to the same transit centre at the same moment: each
+    takes a place (the directory's count of free places must not drift upwards)."""
+    ids = setup_directory(app)
+    share(client, screen(app, client))
+    again = post(client, payload("e01"), token(client))
+    assert again.status_code == 201
+    share(client, again.get_json())
+    first, second = db.session.scalars(select(Referral).where(Referral.need == "shelter").order_by(Referral.id)).all()
+    assert first.service_id == second.service_id == ids["DEMO-001"]
+    before = db.session.get(Service, ids["DEMO-001"]).places
+    assert before >= 2
+    transition = operations.transition
+
+    def other_worker_accepts_meanwhile(referral, to_state, *args, **kwargs):
+        transition(referral, to_state, *args, **kwargs)
+        if referral.id == first.id:
+            with database.session.no_autoflush:
+                assert referral.service.places == before  # this worker has read the count
+            with app.app_context():  # the other worker accepts the second referral, commits
+                operations.answer(database.session.get(Referral, second.id), True, actor=None, kind="sms")
+                database.session.commit()
+
+    monkeypatch.setattr(operations, "transition", other_worker_accepts_meanwhile)
+    with app.app_context():
+        operations.answer(database.session.get(Referral, first.id), True, actor=None, kind="sms")
+        database.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Service, ids["DEMO-001"]).places == before - 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 
 import questionnaires
 from questionnaires import replies
@@ -290,8 +290,10 @@ def answer(referral: Referral, accept: bool, *, actor: User | None, kind: str, r
         raise ReferralError("this referral is not waiting for an answer")
     if accept:
         transition(referral, "accepted", actor, kind)
-        if referral.service.places:
-            referral.service.places -= 1
+        # In SQL, not from the count this worker read: two referrals to one shelter accepted
+        # at the same moment take two places, not one.
+        db.session.execute(update(Service).where(Service.id == referral.service_id, Service.places > 0)
+                           .values(places=Service.places - 1).execution_options(synchronize_session="fetch"))
     else:
         referral.decline_reason = reason or None
         transition(referral, "declined", actor, kind)
