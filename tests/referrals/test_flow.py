@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tests.test_screening_api import payload, post, token
 from tests.web import csrf, login, make_user
+from webapp.auth.models import User
 from webapp.core.types import utcnow
 from webapp.demo import seed_services
 from webapp.extensions import db as database
@@ -220,3 +221,26 @@ def test_two_referrals_accepted_at_once_take_two_places(app, client, db, monkeyp
         database.session.commit()
     db.session.expire_all()
     assert db.session.get(Service, ids["DEMO-001"]).places == before - 2
+
+
+def test_the_persons_yes_and_the_supervisors_confirmation_at_once_send_the_referral(app, client, db):
+    """A possible victim's referral waits for the person's yes and a supervisor. When the
+    supervisor confirms while the yes is being recorded in another worker, the service must
+    still be told (it was left proposed, consented and confirmed, and never sent)."""
+    setup_directory(app)
+    screen(app, client, vignette="e06")
+    make_user(app, "supervisor", username="sup")
+    with app.app_context():  # the supervisor's review, which read the referral first
+        referral = database.session.scalar(select(Referral))
+        assert (referral.state, referral.awaiting, referral.consent_to_share) == ("proposed", "supervisor", None)
+        with app.app_context():  # the person's yes, recorded by the screener meanwhile
+            screener = database.session.scalar(select(User).where(User.username == "border"))
+            operations.share(database.session.get(Referral, referral.id).screening, True, screener)
+            database.session.commit()
+        supervisor = database.session.scalar(select(User).where(User.username == "sup"))
+        operations.confirm(referral, supervisor)
+        database.session.commit()
+    db.session.expire_all()
+    referral = db.session.scalar(select(Referral))
+    assert (referral.state, referral.consent_to_share, referral.awaiting) == ("notified", True, None)
+    assert db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.purpose == "referral")) is not None

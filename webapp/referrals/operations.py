@@ -217,6 +217,13 @@ def transition(referral: Referral, to_state: str, actor: User | None = None, kin
 
 def confirm(referral: Referral, actor: User) -> None:
     """The supervisor (possible victim) or screener (labour rights) confirms."""
+    # The row as it is now, locked: the person's yes (share) may be recorded at the same
+    # moment in another worker; read before it, this confirmation would see no consent and
+    # leave the referral confirmed, consented and never sent. A second confirmation (another
+    # supervisor, a double click) finds it sent and sends nothing again.
+    db.session.refresh(referral, with_for_update=True)
+    if referral.state != "proposed":
+        return
     referral.awaiting = None
     record(referral, referral.state, referral.state, actor)
     if referral.consent_to_share:
