@@ -244,3 +244,4 @@ def test_the_persons_yes_and_the_supervisors_confirmation_at_once_send_the_refer
     referral = db.session.scalar(select(Referral))
     assert (referral.state, referral.consent_to_share, referral.awaiting) == ("notified", True, None)
     assert db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.purpose == "referral")) is not None
+

@@ -374,7 +374,12 @@ def sent_referrals(service_id: int) -> list[Referral]:
     return list(db.session.scalars(select(Referral).where(sent_to_service(service_id)).order_by(Referral.id.desc())))
 
 
+MAX_ID = 2**31 - 1  # the id column is a 32-bit integer: a larger number is no referral
+
+
 def sent_referral(service_id: int, referral_id: int) -> Referral | None:
+    if not 0 < referral_id <= MAX_ID:
+        return None  # never sent to the database, which would refuse it (a 500)
     return db.session.scalar(select(Referral).where(Referral.id == referral_id, sent_to_service(service_id)))
 
 
@@ -403,7 +408,8 @@ def decline(referral: Referral, reason: str, detail: str | None, actor: User) ->
 def parse_service_reply(text: str | None) -> tuple[bool, int] | None:
     """'YES 123' / 'NO 123' (any case, Khmer words and digits too) -> (accept, referral id)."""
     words = replies.clean(text).split()
-    if len(words) < 2 or not words[-1].isdigit():
+    number = words[-1] if words else ""
+    if len(words) < 2 or not (number.isascii() and number.isdigit()):  # "¹" is a digit int() refuses
         return None
     answer = " ".join(words[:-1])
     if answer in replies.YES_WORDS:
