@@ -245,3 +245,27 @@ def test_the_persons_yes_and_the_supervisors_confirmation_at_once_send_the_refer
     assert (referral.state, referral.consent_to_share, referral.awaiting) == ("notified", True, None)
     assert db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.purpose == "referral")) is not None
 
+
+def test_arrival_recorded_twice_at_once_is_recorded_once(app, client, db):
+    """The service taps "arrived" on two phones (or twice) at the same moment: the case's
+    history shows one arrival, and the second tap is told the referral cannot change."""
+    setup_directory(app)
+    share(client, screen(app, client))
+    referral_id = db.session.scalar(select(Referral.id).where(Referral.need == "shelter"))
+    with app.app_context():
+        operations.answer(database.session.get(Referral, referral_id), True, actor=None, kind="sms")
+        database.session.commit()
+    service_user = make_user(app, "service", username="svc", service_id=db.session.get(Referral, referral_id).service_id)
+    with app.app_context():  # the first tap's request has read the referral as accepted
+        user = database.session.get(User, service_user)
+        referral = database.session.get(Referral, referral_id)
+        assert referral.state == "accepted"
+        with app.app_context():  # the second tap, in another worker, is quicker
+            operations.advance_by_service(database.session.get(Referral, referral_id), "arrived",
+                                          database.session.get(User, service_user))
+            database.session.commit()
+        with pytest.raises(operations.ReferralError):
+            operations.advance_by_service(referral, "arrived", user)
+        database.session.rollback()
+    events = db.session.scalars(select(ReferralEvent.to_state).where(ReferralEvent.referral_id == referral_id)).all()
+    assert events == ["proposed", "notified", "accepted", "arrived"]

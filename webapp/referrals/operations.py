@@ -389,6 +389,7 @@ SERVICE_STEPS = {"accepted": "arrived", "arrived": "closed"}
 
 
 def advance_by_service(referral: Referral, to_state: str, actor: User) -> None:
+    db.session.refresh(referral, with_for_update=True)  # a second click or tab sees the first's step
     if SERVICE_STEPS.get(referral.state) != to_state:
         raise ReferralError(f"a service cannot move a {referral.state} referral to {to_state}")
     transition(referral, to_state, actor)
