@@ -49,6 +49,16 @@ def test_import_of_50_rows_with_3_bad_imports_nothing_and_names_each(app, db):
     assert db.session.scalar(select(func.count()).select_from(Service)) == 0
 
 
+def test_import_names_numbers_the_database_cannot_hold_instead_of_failing(app, db):
+    rows = synthetic_rows(3)
+    rows[0]["places"] = "²"                  # line 2: a digit to isdigit(), not to int()
+    rows[1]["age_min"] = "99999999999"       # line 3: past the integer column
+    with pytest.raises(directory.ImportError_) as raised:
+        directory.import_csv(as_csv(rows))
+    assert [(e.line, e.field) for e in raised.value.errors] == [(2, "places"), (3, "age_min")]
+    db.session.rollback()
+
+
 def test_import_then_export_round_trips(app, db):
     rows = synthetic_rows(5)
     assert directory.import_csv(as_csv(rows)) == (5, 0)

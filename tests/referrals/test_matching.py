@@ -45,6 +45,10 @@ CASES = [
     ("ties broken by places available", MAN, SHELTER,
      [service(1, places=2, km_east=10), service(2, places=9, km_east=10), service(3, places=5, km_east=10)], 2),
     ("transit centre satisfies a shelter need", MAN, SHELTER, [service(1, types=("transit_centre",), km_east=3)], 1),
+    ("age unknown, not a minor: never a children's shelter", Person(sex="male", age=None, minor=False, nationality="KH"),
+     SHELTER, [service(1, types=("shelter", "child_protection"), ages=(0, 17), km_east=1), service(2, km_east=9)], 2),
+    ("age unknown, may be a minor: a children's shelter", Person(sex="male", age=None, minor=True, nationality="KH"),
+     SHELTER, [service(1, types=("shelter", "child_protection"), ages=(0, 17), km_east=1), service(2, km_east=9)], 1),
     ("sex unknown: only a service for everyone", Person(sex="unknown", age=30, minor=False, nationality="KH"), SHELTER,
      [service(1, sexes=("female",), km_east=1), service(2, km_east=4)], 2),
 ]

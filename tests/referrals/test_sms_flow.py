@@ -129,3 +129,15 @@ def test_a_stranger_cannot_answer_a_referral(sms_app, client, db):
     assert response.status_code == 200
     assert db.session.get(Referral, referral.id).state == "notified"
     assert operations.parse_service_reply("maybe 12") is None
+
+
+@pytest.mark.parametrize("number", ["¹", "99999999999999999999"])
+def test_a_service_reply_with_a_number_no_referral_can_have_gets_an_answer(sms_app, client, db, number):
+    """'YES ¹' (a digit int() refuses) or a number past any database id, from the service's
+    own phone: the service gets the "not yours" reply, not a server error (which the
+    provider would retry), and nothing changes."""
+    setup_directory(sms_app)
+    share(client, screen(sms_app, client))
+    response, replies = post_sms(sms_app.test_client(), f"YES {number}", phone=SERVICE_PHONE)
+    assert response.status_code == 200 and replies
+    assert [r.state for r in db.session.scalars(select(Referral))] == ["notified", "notified"]

@@ -6,6 +6,7 @@ import io
 import json
 import random
 import re
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from tests.web import login, make_user
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import User
 from webapp.extensions import db as database
+from webapp.figures import operations as figures
 from webapp.screening import operations
 from webapp.screening.models import Answer, Screening
 
@@ -128,3 +130,32 @@ def test_chart_labels_wrap_between_words_or_letter_clusters_never_inside_one():
     # A subscript stays with its consonant: no line starts with a combining mark or a subscript.
     assert not any(line[0] in "\u17d2\u17b6\u17c6\u17c9\u17ca\u17cb" for line in lines)
     assert charts.clusters("ស្រុក") == ["ស្រុ", "ក"]
+
+
+class Victim:
+    """A finished screening as the aggregate export reads it (nothing else is needed)."""
+
+    def __init__(self, age: int):
+        self.final_tier, self.created_at, self.questionnaire_version = "likely_victim", datetime(2026, 5, 1, tzinfo=UTC), 2
+        self.person_language = "km"
+        self.answers = {"age": age, "sex": "female"}
+
+    def answer_map(self):
+        return self.answers
+
+
+def test_two_small_cells_cannot_be_worked_out_from_the_total():
+    """40 victims aged 18-29, 30 aged 30-49, one child and one person over 50. Both small age
+    cells are hidden, but the published total minus the shown cells is 2: two listed cells
+    that add up to 2 are 1 child and 1 older person. More must be hidden."""
+    victims = [Victim(20)] * 40 + [Victim(40)] * 30 + [Victim(15), Victim(60)]
+    rows = figures.aggregate(victims)
+    total = next(r["count"] for r in rows if r["dimension"] == "total")
+    ages = [r for r in rows if r["dimension"] == "age_band"]
+    hidden = [r for r in ages if r["count"] is None]
+    assert {r["category"] for r in hidden} >= {"0-17", "50+"}
+    left = total - sum(r["count"] for r in ages if r["count"] is not None)
+    # Each hidden cell is at least 1, so the most a hidden cell can be is what is left
+    # over once the others have 1 each: 1 would give every hidden count away.
+    assert left - (len(hidden) - 1) > 1
+    assert left >= figures.SUPPRESS_BELOW

@@ -157,7 +157,9 @@ def aggregate(screenings: list[Screening]) -> list[dict]:
     rows = [dict(year=y, dimension=d, category=c, count=n, suppressed=n < SUPPRESS_BELOW)
             for (y, d, c), n in sorted(cells.items())]
     # Secondary suppression: in a group whose categories add up to the published total
-    # (one category per person), one hidden cell is the total minus the others.
+    # (one category per person), the hidden cells together are the total minus the others.
+    # That sum must reach the threshold too: one hidden cell alone is the difference itself,
+    # and two hidden cells that add up to 2 are 1 each (a listed cell is never 0).
     groups: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
         if row["dimension"] in ONE_PER_PERSON:
@@ -165,8 +167,10 @@ def aggregate(screenings: list[Screening]) -> list[dict]:
     for group in groups.values():
         hidden = [r for r in group if r["suppressed"]]
         shown = sorted((r for r in group if not r["suppressed"]), key=lambda r: r["count"])
-        if len(hidden) == 1 and shown:
-            shown[0]["suppressed"] = True
+        while hidden and shown and sum(r["count"] for r in hidden) < SUPPRESS_BELOW:
+            cell = shown.pop(0)
+            cell["suppressed"] = True
+            hidden.append(cell)
     for row in rows:
         if row["suppressed"]:
             row["count"] = None

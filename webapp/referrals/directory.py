@@ -114,7 +114,8 @@ def parse_row(row: dict[str, str], line: int) -> tuple[dict[str, Any], list[RowE
         if not raw:
             values[field] = None
             continue
-        if not raw.isdigit():
+        # ASCII only ("²" is a digit int() refuses), and within the integer column.
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > 2**31 - 1:
             bad(field, "must be a whole number")
         else:
             values[field] = int(raw)

@@ -180,6 +180,8 @@ def refusal(service: ServiceEntry, need: Need, person: Person) -> str | None:
             return "age"
     elif person.minor and service.age_min is not None and service.age_min >= 18:
         return "age"
+    elif not person.minor and service.age_max is not None and service.age_max < 18:
+        return "age"  # age unknown, not under 18 by the answers: never a children's service
     if service.nationalities and person.nationality and person.nationality not in service.nationalities:
         return "nationality"
     if service.places is not None and service.places <= 0:

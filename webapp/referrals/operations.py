@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 
 import questionnaires
 from questionnaires import replies
@@ -217,6 +217,13 @@ def transition(referral: Referral, to_state: str, actor: User | None = None, kin
 
 def confirm(referral: Referral, actor: User) -> None:
     """The supervisor (possible victim) or screener (labour rights) confirms."""
+    # The row as it is now, locked: the person's yes (share) may be recorded at the same
+    # moment in another worker; read before it, this confirmation would see no consent and
+    # leave the referral confirmed, consented and never sent. A second confirmation (another
+    # supervisor, a double click) finds it sent and sends nothing again.
+    db.session.refresh(referral, with_for_update=True)
+    if referral.state != "proposed":
+        return
     referral.awaiting = None
     record(referral, referral.state, referral.state, actor)
     if referral.consent_to_share:
@@ -282,12 +289,18 @@ def service_message(referral: Referral) -> str:
 
 
 def answer(referral: Referral, accept: bool, *, actor: User | None, kind: str, reason: str | None = None) -> None:
+    # The row as it is now, locked: the deadline tick, the service's page and its SMS may
+    # answer the same referral at the same moment; the one that comes second must see the
+    # first's answer, not the "notified" it read before (and not overwrite it).
+    db.session.refresh(referral, with_for_update=True)
     if referral.state != "notified":
         raise ReferralError("this referral is not waiting for an answer")
     if accept:
         transition(referral, "accepted", actor, kind)
-        if referral.service.places:
-            referral.service.places -= 1
+        # In SQL, not from the count this worker read: two referrals to one shelter accepted
+        # at the same moment take two places, not one.
+        db.session.execute(update(Service).where(Service.id == referral.service_id, Service.places > 0)
+                           .values(places=Service.places - 1).execution_options(synchronize_session="fetch"))
     else:
         referral.decline_reason = reason or None
         transition(referral, "declined", actor, kind)
@@ -361,7 +374,12 @@ def sent_referrals(service_id: int) -> list[Referral]:
     return list(db.session.scalars(select(Referral).where(sent_to_service(service_id)).order_by(Referral.id.desc())))
 
 
+MAX_ID = 2**31 - 1  # the id column is a 32-bit integer: a larger number is no referral
+
+
 def sent_referral(service_id: int, referral_id: int) -> Referral | None:
+    if not 0 < referral_id <= MAX_ID:
+        return None  # never sent to the database, which would refuse it (a 500)
     return db.session.scalar(select(Referral).where(Referral.id == referral_id, sent_to_service(service_id)))
 
 
@@ -371,6 +389,7 @@ SERVICE_STEPS = {"accepted": "arrived", "arrived": "closed"}
 
 
 def advance_by_service(referral: Referral, to_state: str, actor: User) -> None:
+    db.session.refresh(referral, with_for_update=True)  # a second click or tab sees the first's step
     if SERVICE_STEPS.get(referral.state) != to_state:
         raise ReferralError(f"a service cannot move a {referral.state} referral to {to_state}")
     transition(referral, to_state, actor)
@@ -390,7 +409,8 @@ def decline(referral: Referral, reason: str, detail: str | None, actor: User) ->
 def parse_service_reply(text: str | None) -> tuple[bool, int] | None:
     """'YES 123' / 'NO 123' (any case, Khmer words and digits too) -> (accept, referral id)."""
     words = replies.clean(text).split()
-    if len(words) < 2 or not words[-1].isdigit():
+    number = words[-1] if words else ""
+    if len(words) < 2 or not (number.isascii() and number.isdigit()):  # "¹" is a digit int() refuses
         return None
     answer = " ".join(words[:-1])
     if answer in replies.YES_WORDS:
