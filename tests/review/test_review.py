@@ -183,3 +183,34 @@ def test_queue_filters_by_date_channel_and_tier(app, client, db):
     assert not re.findall(r'data-case="([^"]+)"', sup.get("/review/?until=2020-01-01").get_data(as_text=True))
     assert not re.findall(r'data-case="([^"]+)"', sup.get("/review/?channel=sms").get_data(as_text=True))
     assert re.findall(r'data-case="([^"]+)"', sup.get("/review/?tier=possible_victim").get_data(as_text=True))
+
+
+def test_an_override_to_no_victim_cancels_what_was_not_sent_and_the_persons_yes_sends_nothing(app, client, db):
+    """Overridden down (possible victim to not indicated) before the person answered: the
+    shelter referral, never sent, is cancelled; the person's later yes sends it to no one.
+    Overridden back up, the case is proposed again."""
+    from webapp.outbox.models import OutboxMessage
+
+    setup_directory(app)
+    result = submit(app, client)  # possible victim: a shelter referral, proposed
+    referral = db.session.scalar(select(Referral))
+    assert referral.state == "proposed" and referral.consent_to_share is None
+    uuid = db.session.scalar(select(Screening.uuid))
+    sup = supervisor(app, province_code="BMC")
+    page = sup.get(f"/review/{uuid}").get_data(as_text=True)
+    sup.post(f"/review/{uuid}", data={"action": "override", "tier": "not_indicated",
+                                      "reason": "Synthetic: a second interview found no exploitation",
+                                      "csrf_token": csrf(page)})
+    db.session.expire_all()
+    assert [(r.need, r.state) for r in db.session.scalars(select(Referral))] == [("shelter", "cancelled")]
+    share(client, result)
+    db.session.expire_all()
+    assert db.session.scalar(select(Referral.state)) == "cancelled"
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    page = sup.get(f"/review/{uuid}").get_data(as_text=True)
+    sup.post(f"/review/{uuid}", data={"action": "override", "tier": "likely_victim",
+                                      "reason": "Synthetic: a third interview found debt bondage after all",
+                                      "csrf_token": csrf(page)})
+    db.session.expire_all()
+    needs = [(r.need, r.state) for r in db.session.scalars(select(Referral).order_by(Referral.id))]
+    assert needs[0] == ("shelter", "cancelled") and ("shelter", "proposed") in needs[1:]

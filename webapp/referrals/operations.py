@@ -176,9 +176,34 @@ def propose(screening: Screening) -> list[Referral]:
     person's consent to share comes first."""
     if screening.training or db.session.scalar(select(Referral.id).where(Referral.screening_id == screening.id)):
         return []
+    return _propose(screening, needs_of(screening, screening.final_tier))
+
+
+def follow_decision(screening: Screening, actor: User) -> list[Referral]:
+    """A supervisor decided the tier the case ends with. A referral still proposed (nothing
+    sent yet) for a need that tier no longer has is cancelled, so the person's later yes
+    sends nothing to a shelter the case no longer calls for; a need the tier adds is
+    proposed, and waits for the person's consent like any other. A referral already sent
+    stays as it is: the service was told, and taking it back is for the supervisor to do
+    with the service. Returns the referrals proposed."""
+    if screening.training:
+        return []
+    needed = needs_of(screening, screening.final_tier)
+    names = {need.name for need in needed}
+    existing = of_screening(screening)
+    for referral in existing:
+        if referral.state == "proposed" and referral.need not in names:
+            db.session.refresh(referral, with_for_update=True)  # the person's yes may come at this moment
+            if referral.state == "proposed":
+                transition(referral, "cancelled", actor)
+    had = {referral.need for referral in existing if referral.state != "cancelled"}
+    return _propose(screening, [need for need in needed if need.name not in had])
+
+
+def _propose(screening: Screening, needs: list[matching.Need]) -> list[Referral]:
     referrals = []
     tier = screening.final_tier
-    for need in needs_of(screening, tier):
+    for need in needs:
         found = find_match(screening, need)
         referral = Referral(
             screening_id=screening.id, need=need.name, state="proposed", urgent="urgent" in (screening.flags or []),

@@ -113,16 +113,15 @@ def decide(screening: Screening, reviewer: User, action: str, tier: str, reason:
 
 
 def start_confirmed_referrals(screening: Screening, reviewer: User) -> None:
-    """A supervisor's confirmation starts the referral that waited for it."""
+    """A supervisor's decision: the referrals follow the decided tier (those it no longer
+    calls for and not yet sent are cancelled, those it adds are proposed), and a victim
+    tier's confirmation starts the referrals that waited for it."""
+    referrals.follow_decision(screening, reviewer)
     if screening.confirmed_tier not in ("likely_victim", "possible_victim"):
         return
-    existing = referrals.of_screening(screening)
-    if existing:
-        pending = [r for r in existing if r.awaiting == "supervisor" and r.state == "proposed"]
-    else:
-        pending = referrals.propose(screening)  # overridden up from a tier that referred no one
-    for referral in pending:
-        referrals.confirm(referral, reviewer)
+    for referral in referrals.of_screening(screening):
+        if referral.awaiting == "supervisor" and referral.state == "proposed":
+            referrals.confirm(referral, reviewer)
 
 
 def reviews_of(screening: Screening) -> list[Review]:
