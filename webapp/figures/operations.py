@@ -184,7 +184,9 @@ def render_aggregate(rows: list[dict], fmt: str) -> str:
     writer = csvsafe.dict_writer(out, fieldnames=AGGREGATE_FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "count": "<11" if row["suppressed"] else row["count"],
+        # Every hidden cell looks the same: "<11" would be false for a cell hidden only so
+        # that another cannot be worked out, and telling the two apart narrows both.
+        writer.writerow({**row, "count": "" if row["suppressed"] else row["count"],
                          "suppressed": "yes" if row["suppressed"] else "no"})
     return out.getvalue()
 
