@@ -156,11 +156,11 @@ def write_turn(session: SmsSession, remembered: dict | None) -> bool:
         if not isinstance(pending, Answer) or pending.screening is None or pending.screening.id is None:
             return False
         answers.append(pending)
-    for changed in orm.dirty:
-        if changed is session or (isinstance(changed, Screening) and not _changed_columns(changed)
-                                  and not inspect(changed).attrs.answers.history.deleted):
+    for dirty in orm.dirty:
+        if dirty is session or (isinstance(dirty, Screening) and not _changed_columns(dirty)
+                                and not inspect(dirty).attrs.answers.history.deleted):
             continue  # the session, or a screening that only gained answers
-        if orm.is_modified(changed):
+        if orm.is_modified(dirty):
             return False
     changed = _changed_columns(session)
     if not changed.keys() <= set(_DIALOGUE_COLUMNS):
