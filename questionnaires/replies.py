@@ -125,7 +125,7 @@ def clean(text: str | None) -> str:
     return " ".join(text.split()).strip(_TRIM).casefold()
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     """ASCII digits only (Khmer digits were converted by :func:`clean`): ``str.isdigit``
     is also true of "¹" and other characters ``int`` refuses."""
     return text.isascii() and text.isdigit()
@@ -170,7 +170,7 @@ def parse(text: str | None, q: Questionnaire | None = None, question: Question |
         return Unclear(empty=True)
     if cleaned in OPT_OUT_WORDS:
         return OptOut(cleaned)
-    if question is not None and question.type == "integer" and _is_number(cleaned) and cleaned != BACK:
+    if question is not None and question.type == "integer" and is_number(cleaned) and cleaned != BACK:
         return _integer(question, cleaned)  # "9" is an age here, not help
     command = parse_command(cleaned)
     if command is not None:
@@ -179,7 +179,6 @@ def parse(text: str | None, q: Questionnaire | None = None, question: Question |
         return Unclear()
     value = parse_answer(q, question, cleaned)
     return Answer(value) if value is not None else Unclear()
-
 
 
 # A yes/no the dialogue asks outside the checklist, keyed as everywhere: 1 yes, 2 no.
@@ -198,6 +197,7 @@ def parse_yes_no(text: str | None) -> Reply:
     value = YES_NO_NUMBERS.get(cleaned) or _word(cleaned, ("yes", "no"))
     return Answer(value) if value is not None else Unclear()
 
+
 def parse_group(text: str | None, q: Questionnaire, questions: Sequence[Question]) -> dict[str, str | int] | None:
     """The answers one reply gives to the questions of a group, in their order, or None
     when the reply does not answer each of them (then nothing is stored: all or nothing).
@@ -206,7 +206,7 @@ def parse_group(text: str | None, q: Questionnaire, questions: Sequence[Question
     or, when every answer is a single digit, the digits run together ("1232", "១២៣២")."""
     cleaned = clean(text).replace(",", " ").replace("។", " ")
     tokens = cleaned.split()
-    if len(tokens) == 1 and _is_number(tokens[0]) and len(questions) > 1:
+    if len(tokens) == 1 and is_number(tokens[0]) and len(questions) > 1:
         tokens = list(tokens[0])
     if len(tokens) != len(questions):
         return None
@@ -239,12 +239,12 @@ def parse_command(cleaned: str) -> Command | None:
 def parse_answer(q: Questionnaire, question: Question, cleaned: str) -> str | int | None:
     """The canonical answer ``cleaned`` (see :func:`clean`) gives, or None."""
     if question.type == "integer":
-        if _is_number(cleaned):
+        if is_number(cleaned):
             reply = _integer(question, cleaned)
             return reply.value if isinstance(reply, Answer) else None
         return _word(cleaned, ("unknown",)) if question.allow_unknown else None
     numbered = dict(numbered_values(q, question))
-    if _is_number(cleaned):
+    if is_number(cleaned):
         return numbered.get(int(cleaned))
     if question.type in ("indicator", "consent"):
         return _word(cleaned, tuple(numbered.values()))

@@ -18,7 +18,7 @@ from werkzeug.routing import IntegerConverter
 
 # NUL and the other C0 controls except tab, newline and carriage return; lone surrogates.
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
-MAX_ROUTE_ID = 2**31 - 1  # PostgreSQL integer
+MAX_INTEGER = 2**31 - 1  # the largest value of a database integer column (ids, counts)
 # The SMS/USSD dialogue takes any text and stores none of it as sent: garbage gets its
 # "not understood" reply there (tests/sms/test_fuzz.py), not a 400.
 DIALOGUE_BLUEPRINTS = ("webhooks", "simulator")
@@ -44,7 +44,7 @@ def clean_text(value: Any, max_length: int | None = None) -> str | None:
 class BoundedIntConverter(IntegerConverter):
     """``<int:...>`` routes match only ids the database can hold: larger ones are a 404."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ROUTE_ID, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_INTEGER, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 import questionnaires
+from questionnaires import replies
 from questionnaires.loader import country_codes
 
 from ..core import csvsafe, phones
+from ..core.inputs import MAX_INTEGER
 from ..extensions import db
 from .matching import SERVICE_TYPES, SEXES
 from .models import SERVICE_KINDS, Service
@@ -114,8 +116,7 @@ def parse_row(row: dict[str, str], line: int) -> tuple[dict[str, Any], list[RowE
         if not raw:
             values[field] = None
             continue
-        # ASCII only ("²" is a digit int() refuses), and within the integer column.
-        if not (raw.isascii() and raw.isdigit()) or int(raw) > 2**31 - 1:
+        if not replies.is_number(raw) or int(raw) > MAX_INTEGER:  # "²" is a digit int() refuses
             bad(field, "must be a whole number")
         else:
             values[field] = int(raw)

@@ -13,6 +13,7 @@ from questionnaires import replies
 
 from ..audit import operations as audit
 from ..auth.models import User
+from ..core.inputs import MAX_INTEGER
 from ..core.types import utcnow
 from ..extensions import db
 from ..outbox import operations as outbox
@@ -399,11 +400,8 @@ def sent_referrals(service_id: int) -> list[Referral]:
     return list(db.session.scalars(select(Referral).where(sent_to_service(service_id)).order_by(Referral.id.desc())))
 
 
-MAX_ID = 2**31 - 1  # the id column is a 32-bit integer: a larger number is no referral
-
-
 def sent_referral(service_id: int, referral_id: int) -> Referral | None:
-    if not 0 < referral_id <= MAX_ID:
+    if not 0 < referral_id <= MAX_INTEGER:  # a larger number is no referral's id
         return None  # never sent to the database, which would refuse it (a 500)
     return db.session.scalar(select(Referral).where(Referral.id == referral_id, sent_to_service(service_id)))
 
@@ -434,8 +432,7 @@ def decline(referral: Referral, reason: str, detail: str | None, actor: User) ->
 def parse_service_reply(text: str | None) -> tuple[bool, int] | None:
     """'YES 123' / 'NO 123' (any case, Khmer words and digits too) -> (accept, referral id)."""
     words = replies.clean(text).split()
-    number = words[-1] if words else ""
-    if len(words) < 2 or not (number.isascii() and number.isdigit()):  # "¹" is a digit int() refuses
+    if len(words) < 2 or not replies.is_number(words[-1]):
         return None
     answer = " ".join(words[:-1])
     if answer in replies.YES_WORDS:
