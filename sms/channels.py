@@ -21,7 +21,17 @@ from webapp.referrals.models import Service
 from webapp.screening.models import Answer, Screening
 
 from . import messages, render
-from .dialogue import ANSWER_REFERRALS, SCREEN, Caller, Dialogue, identify, open_known_session, open_session, phone_use
+from .dialogue import (
+    ANSWER_REFERRALS,
+    IDLE,
+    SCREEN,
+    Caller,
+    Dialogue,
+    identify,
+    open_known_session,
+    open_session,
+    phone_use,
+)
 from .models import InboundMessage, SmsSession
 
 
@@ -163,7 +173,7 @@ def write_turn(session: SmsSession, remembered: dict | None) -> bool:
         if orm.is_modified(dirty):
             return False
     changed = _changed_columns(session)
-    if not changed.keys() <= set(_DIALOGUE_COLUMNS):
+    if not changed.keys() <= _DIALOGUE_COLUMN_SET:
         return False
     values = {"session_id": session.id, **{name: getattr(session, name) for name in _DIALOGUE_COLUMNS}}
     rows = [{"screening_id": answer.screening.id, "code": answer.code, "value": answer.value,
@@ -201,9 +211,9 @@ def _changed_columns(instance) -> dict:
     return found
 
 
-# What a message of the dialogue changes in its session (sms.dialogue.IDLE and the time).
-_DIALOGUE_COLUMNS = ("state", "screening_id", "question", "group_codes", "context", "page", "showing_help",
-                     "last_activity_at")
+# What a message of the dialogue changes in its session: what "back to idle" resets, and the time.
+_DIALOGUE_COLUMNS = (*IDLE, "last_activity_at")
+_DIALOGUE_COLUMN_SET = frozenset(_DIALOGUE_COLUMNS)
 _SESSION = SmsSession.__table__
 _WRITE_SESSION = (
     update(_SESSION).where(_SESSION.c.id == bindparam("session_id"))
@@ -211,12 +221,11 @@ _WRITE_SESSION = (
 )
 _NOTHING_REMEMBERED = {"message_sid": None, "reply": None, "received_at": None}
 # PostgreSQL: the three writes in one statement. The answers come as one JSON array of rows;
-# the reply is stored only with a MessageSid.
-_WRITE_TURN = text("""
+# the reply is stored only with a MessageSid. Only the column names are formatted in, from
+# _DIALOGUE_COLUMNS above; every value is bound.
+_WRITE_TURN = text(f"""
 WITH session_written AS (
-    UPDATE sms_sessions SET state = :state, screening_id = :screening_id, question = :question,
-        group_codes = :group_codes, context = :context, page = :page, showing_help = :showing_help,
-        last_activity_at = :last_activity_at
+    UPDATE sms_sessions SET {", ".join(f"{name} = :{name}" for name in _DIALOGUE_COLUMNS)}
     WHERE id = :session_id
 ), answers_written AS (
     INSERT INTO answers (screening_id, code, value, channel, answered_at)
@@ -226,7 +235,7 @@ WITH session_written AS (
 )
 INSERT INTO sms_inbound (message_sid, session_id, reply, received_at)
 SELECT CAST(:message_sid AS varchar), :session_id, :reply, :received_at WHERE CAST(:message_sid AS varchar) IS NOT NULL
-""").bindparams(
+""").bindparams(  # noqa: S608 (names above, values bound)
     bindparam("group_codes", type_=SmsSession.group_codes.type),
     bindparam("context", type_=SmsSession.context.type),
     bindparam("last_activity_at", type_=SmsSession.last_activity_at.type),
