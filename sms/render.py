@@ -73,12 +73,12 @@ def menu_items(q: Questionnaire, question: Question, language: str, short: bool 
     ]
 
 
-
 def yes_no_items(q: Questionnaire, language: str) -> list[str]:
     """``["1 Yes", "2 No"]``: the key of a yes/no the dialogue asks itself, not the
     checklist (the consent to share), in the checklist's words; replies.parse_yes_no reads
     the reply."""
     return [f"{number} {q.answer_labels[value].get(language)}" for number, value in replies.YES_NO_NUMBERS.items()]
+
 
 def answer_key(q: Questionnaire, question: Question, language: str, short: bool = False) -> str:
     """The key appended to an SMS question."""
@@ -121,10 +121,6 @@ def sms_prompt(q: Questionnaire, question: Question, language: str) -> str:
 
 # --- questions asked together ----------------------------------------------------------
 
-def _count(n: int, language: str) -> str:
-    return digits.in_language(n, language)
-
-
 def shares_key(questions: list[Question]) -> bool:
     """Whether questions asked together share one answer key (all yes/no), shown once."""
     return all(question.is_indicator for question in questions)
@@ -142,7 +138,7 @@ def group_variants(
     letters = messages.text("group.letters", language)
     shared_key = shares_key(questions)
     closing_key = ("group.key_brief" if brief else "group.key") if shared_key else "group.answers"
-    closing = messages.text(closing_key, language, n=_count(len(questions), language))
+    closing = messages.text(closing_key, language, n=digits.in_language(len(questions), language))
     # Khmer script after "ក)" reads apart without a space: one UCS-2 unit a line saved.
     gap = "" if language == "km" else " "
     variants = []
@@ -199,7 +195,7 @@ def _sms_parts(q: Questionnaire, say: Say, language: str) -> list[str]:
         # The flags go in a message of their own when they do not fit beside the result.
         return [result_text(say.params, language, flags=False)] + _flag_texts(say.params, language)
     if say.kind == "unclear":
-        params = {"n": _count(say.params["n"], language)} if "n" in say.params else {}
+        params = {"n": digits.in_language(say.params["n"], language)} if "n" in say.params else {}
         text = messages.text("unclear", language) + " " + messages.text(f"errors.{say.key}", language, **params)
         if say.params.get("legend"):  # yes/no questions asked together: the key in full
             text += " " + messages.text("group.legend", language)
@@ -486,7 +482,7 @@ def ussd_record_offer(says: list[Say], n: int, language: str, page: int = 0) -> 
                 return []  # a flag would give way to the tail: never
         return ["\n".join(parts[:count]) for count in range(len(parts), 0, -1)]
 
-    menus = [messages.text("ussd.record_menu", language, n=_count(n, language)),
+    menus = [messages.text("ussd.record_menu", language, n=digits.in_language(n, language)),
              messages.text("ussd.record_menu_short", language)]
     for menu in menus:
         for head in heads(menu):

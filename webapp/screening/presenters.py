@@ -164,13 +164,13 @@ def answer_label(q: Questionnaire, question: Question, value: Any, language: str
     return value
 
 
-
 def answered(q: Questionnaire, answers: Mapping[str, Any]) -> list[tuple[Question, str]]:
     """A screening's answers as a reviewer reads them: each answered question with its
     answer in words, in the questionnaire's order. Consent is left out: a stored screening
     always has it (a refusal is only counted)."""
     return [(question, answer_label(q, question, answers[question.code]))
             for question in q.questions if question.code in answers and question.type != "consent"]
+
 
 @dataclass
 class Choice:
