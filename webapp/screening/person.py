@@ -4,6 +4,9 @@ The screener's interface keeps the screener's language (the catalogs, km or en);
 person's language (``Screening.person_language``) is any language the questionnaire
 declares (vi, th, zh-Hans, id, km, en), with its review status: a draft is marked wherever
 it is shown, and consent in a draft language comes with the screener's language beside it.
+
+Also the hand-over itself (:func:`hand_over`), begun from the consent page (views.py) or
+from a draft (handover.py), which may not import each other.
 """
 from __future__ import annotations
 
