@@ -163,7 +163,7 @@ def write_turn(session: SmsSession, remembered: dict | None) -> bool:
         return False
     answers = []
     for pending in orm.new:
-        if not isinstance(pending, Answer) or pending.screening is None or pending.screening.id is None:
+        if not isinstance(pending, Answer) or _screening_id(pending) is None:
             return False
         answers.append(pending)
     for dirty in orm.dirty:
@@ -176,7 +176,7 @@ def write_turn(session: SmsSession, remembered: dict | None) -> bool:
     if not changed.keys() <= _DIALOGUE_COLUMN_SET:
         return False
     values = {"session_id": session.id, **{name: getattr(session, name) for name in _DIALOGUE_COLUMNS}}
-    rows = [{"screening_id": answer.screening.id, "code": answer.code, "value": answer.value,
+    rows = [{"screening_id": _screening_id(answer), "code": answer.code, "value": answer.value,
              "channel": answer.channel, "answered_at": answer.answered_at or utcnow()} for answer in answers]
     with orm.no_autoflush:  # what is pending is written here, not by the unit of work
         if orm.get_bind().dialect.name == "postgresql":
@@ -193,11 +193,21 @@ def write_turn(session: SmsSession, remembered: dict | None) -> bool:
     # (they are what was written); a screening's answers are read again if asked for.
     for name in changed:
         set_committed_value(session, name, values[name])
+    # An answer added on its own (Screening.know_answers) is in no loaded collection.
+    collections = {answer.screening for answer in answers if "screening" in answer.__dict__}
     for answer in answers:
         orm.expunge(answer)
-    for screening in {answer.screening for answer in answers}:
+    for screening in collections:
         orm.expire(screening, ["answers"])
     return True
+
+
+def _screening_id(answer: Answer) -> int | None:
+    """The stored screening a new answer belongs to: set directly (added on its own), or
+    through the collection it was appended to (its key is set only at a flush)."""
+    if answer.screening_id is not None:
+        return answer.screening_id
+    return answer.screening.id if answer.screening is not None else None
 
 
 def _changed_columns(instance) -> dict:

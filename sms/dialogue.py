@@ -9,14 +9,13 @@ exactly like the web form. Nothing here commits: the caller owns the transaction
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, bindparam, cast, delete, select, update
-from sqlalchemy.orm import defer, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import JSON, Select, bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import defer
 
 import questionnaires
 from questionnaires import replies
@@ -210,14 +209,20 @@ _KNOWN_SESSION = (
     .with_for_update(of=SmsSession)
     .execution_options(populate_existing=True)
 )
-# The stored result (a JSON explanation) comes once per answer row of the join: read as
-# text, the driver does not parse it again for each, and it is parsed here once.
-_SCREENING_WITH_ANSWERS = (
-    select(Screening, cast(Screening.result, Text))
-    .where(Screening.id == bindparam("screening_id"))
-    .options(joinedload(Screening.answers).load_only(Answer.code, Answer.value), defer(Screening.result))
-    .execution_options(populate_existing=True)
-)
+# The screening, with its answers' codes and values as one JSON array: the dialogue needs
+# only those, and building an object for every answer row cost more than the rest of the
+# read (Screening.know_answers). Per database, as each spells the aggregate.
+def _screening_with_answers(pairs) -> Select:
+    values = select(pairs).where(Answer.screening_id == Screening.id).scalar_subquery()
+    return (select(Screening, values).where(Screening.id == bindparam("screening_id"))
+            .execution_options(populate_existing=True))
+
+
+_SCREENING_WITH_ANSWERS = {
+    "postgresql": _screening_with_answers(func.json_agg(
+        aggregate_order_by(func.json_build_array(Answer.code, Answer.value), Answer.id), type_=JSON)),
+    "sqlite": _screening_with_answers(func.json_group_array(func.json_array(Answer.code, Answer.value), type_=JSON)),
+}
 
 
 def open_known_session(raw_phone: str | None, channel: str, *, training: bool = False,
@@ -236,7 +241,8 @@ def open_known_session(raw_phone: str | None, channel: str, *, training: bool = 
         return None
     phone_hash = phones.phone_hash(e164)
     keys = {"the_channel": channel, "the_phone_hash": phone_hash, "the_training": training}
-    if db.session.get_bind().dialect.name != "postgresql":
+    dialect = db.session.get_bind().dialect.name
+    if dialect != "postgresql":
         # No row locks (SQLite): a write first takes the database write lock, which then
         # serialises the messages as the row lock does on PostgreSQL.
         db.session.execute(_TAKE_WRITE_LOCK, keys)
@@ -250,10 +256,10 @@ def open_known_session(raw_phone: str | None, channel: str, *, training: bool = 
         session.phone = e164
     screening = None
     if previous_reply is None and session.screening_id is not None:  # a retry needs none
-        found = db.session.execute(_SCREENING_WITH_ANSWERS, {"screening_id": session.screening_id}).unique().first()
+        found = db.session.execute(_SCREENING_WITH_ANSWERS[dialect], {"screening_id": session.screening_id}).first()
         if found is not None:
-            screening, result = found
-            set_committed_value(screening, "result", json.loads(result) if result is not None else None)
+            screening, pairs = found
+            screening.know_answers(pairs or [])
     return Opened(session, caller, screening, previous_reply)
 
 

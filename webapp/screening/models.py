@@ -80,7 +80,27 @@ class Screening(db.Model):
     screener = relationship("User")
 
     def answer_map(self) -> dict[str, Any]:
+        """The answers by code, typed (an age as a number)."""
+        known = self.known_answers()
+        if known is not None:
+            return {code: typed_value(code, value) for code, value in known.items()}
         return {a.code: a.typed_value() for a in self.answers}
+
+    # A reader that needs the answers' values, not their rows, may load just those (the
+    # SMS dialogue does, on every message): ``know_answers`` keeps them on the instance, and
+    # they stand for the rows while the ``answers`` collection is not loaded. Loading it
+    # (any code that reads ``answers``) makes the rows the truth again.
+
+    def know_answers(self, pairs: list[list[str]]) -> None:
+        """The stored answers' (code, value) pairs, read without their rows."""
+        self.__dict__["_known_answers"] = dict(pairs)
+
+    def known_answers(self) -> dict[str, str] | None:
+        """The values given by ``know_answers`` (with those added since), while the rows
+        are not loaded; None otherwise."""
+        if "answers" in self.__dict__:  # the collection is loaded: it is the truth
+            return None
+        return self.__dict__.get("_known_answers")
 
     @property
     def final_tier(self) -> str | None:
@@ -104,7 +124,12 @@ class Answer(db.Model):
     screening: Mapped[Screening] = relationship(back_populates="answers")
 
     def typed_value(self) -> Any:
-        return int(self.value) if self.code == "age" and self.value.isdigit() else self.value
+        return typed_value(self.code, self.value)
+
+
+def typed_value(code: str, value: str) -> Any:
+    """A stored answer as the engine reads it: the age as a number, else the text."""
+    return int(value) if code == "age" and value.isdigit() else value
 
 
 class CaseCounter(db.Model):

@@ -336,8 +336,25 @@ def record_answer(
     answers = screening.answer_map()
     if not questionnaires.is_asked(q, q.question(code), questionnaires.effective_answers(q, answers)):
         raise ScreeningError(code, "this question is not asked in this screening")
-    existing = next((a for a in screening.answers if a.code == code), None)
+    _store(screening, code, canonical, channel=channel, answered_at=answered_at)
+    return canonical
+
+
+def _store(screening: Screening, code: str, canonical: Any, *, channel: str, answered_at: datetime | None) -> None:
+    """Add or replace one valid answer. No flush of its own: the answer goes out with the
+    caller's next flush (the SMS dialogue writes once per message) or commit. The stored
+    result is the finished screening's (``finish``); nothing reads a draft's, so it is not
+    recomputed per answer."""
     stored = str(canonical)
+    known = screening.known_answers()
+    if known is not None and code not in known:
+        # Only the answers' values were read (Screening.know_answers): a new answer is
+        # added without loading the others' rows.
+        db.session.add(Answer(screening_id=screening.id, code=code, value=stored, channel=channel,
+                              answered_at=answered_at or utcnow()))
+        known[code] = stored
+        return
+    existing = next((a for a in screening.answers if a.code == code), None)
     if existing is None:
         screening.answers.append(
             Answer(code=code, value=stored, channel=channel, answered_at=answered_at or utcnow())
@@ -346,10 +363,6 @@ def record_answer(
         existing.value = stored
         existing.channel = channel
         existing.answered_at = answered_at or utcnow()
-    # No flush of its own: the answer goes out with the caller's next flush (the SMS
-    # dialogue flushes once per message) or commit. The stored result is the finished
-    # screening's (``finish``); nothing reads a draft's, so it is not recomputed per answer.
-    return canonical
 
 
 def record_answers(
@@ -377,8 +390,10 @@ def record_answers(
             so_far[code] = questionnaires.validate_answer(q, code, value)
         except AnswerError as exc:
             raise ScreeningError(code, str(exc)) from None
-    return {code: record_answer(screening, code, value, channel=channel, answered_at=answered_at)
-            for code, value in values.items()}
+    canonical = {code: so_far[code] for code in values}
+    for code, value in canonical.items():
+        _store(screening, code, value, channel=channel, answered_at=answered_at)
+    return canonical
 
 
 def record_screen_answers(
