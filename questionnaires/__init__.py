@@ -21,12 +21,13 @@ from .engine import (
 )
 from .grouping import next_group, record_groups
 from .loader import DefinitionError, available_versions, current_version, load, load_file, load_places
-from .model import INDICATOR_VALUES, Question, Questionnaire
+from .model import INDICATOR_VALUES, ByIdentity, Question, Questionnaire
 
 __all__ = [
     "INDICATOR_VALUES",
     "TIERS",
     "AnswerError",
+    "ByIdentity",
     "DefinitionError",
     "Question",
     "Questionnaire",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .model import NO_CATEGORY, RESULT_TIERS, SCORED_ELEMENTS, Condition, Question, Questionnaire
+from .model import NO_CATEGORY, RESULT_TIERS, SCORED_ELEMENTS, ByIdentity, Condition, Question, Questionnaire
 
 TIERS = RESULT_TIERS  # declared once, in the model (the loader wants a sentence for each)
 # Higher is more serious; used to explain, never to decide.
@@ -514,26 +514,11 @@ def can_change(q: Questionnaire, answers: Mapping[str, Any]) -> frozenset[str]:
         key = frozenset(kept.items())
     except TypeError:  # an unhashable value (not canonical): nothing to remember it by
         return _can_change(q, kept)
-    return _remembered_can_change(_Same(q), key)
-
-
-class _Same:
-    """A questionnaire as a cache key: by identity (its fields are not all hashable)."""
-
-    __slots__ = ("q",)
-
-    def __init__(self, q: Questionnaire):
-        self.q = q
-
-    def __hash__(self) -> int:
-        return id(self.q)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Same) and other.q is self.q
+    return _remembered_can_change(ByIdentity(q), key)
 
 
 @lru_cache(maxsize=2048)
-def _remembered_can_change(q: _Same, kept: frozenset) -> frozenset[str]:
+def _remembered_can_change(q: ByIdentity, kept: frozenset) -> frozenset[str]:
     # The same answers come back often (a retried message, the dialogue asking what is
     # next and then rendering it, many screenings alike): the verdict is kept per process.
     return _can_change(q.q, dict(kept))

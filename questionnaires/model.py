@@ -292,3 +292,19 @@ class Questionnaire:
 
     def describe(self) -> dict[str, Any]:
         return {"version": self.version, "questions": len(self.questions)}
+
+
+class ByIdentity:
+    """A questionnaire as a cache key: by identity (its fields are not all hashable, and a
+    test's variant of a version is another questionnaire)."""
+
+    __slots__ = ("q",)
+
+    def __init__(self, q: Questionnaire):
+        self.q = q
+
+    def __hash__(self) -> int:
+        return id(self.q)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ByIdentity) and other.q is self.q

@@ -213,11 +213,13 @@ def _screening_id(answer: Answer) -> int | None:
 def _changed_columns(instance) -> dict:
     """The columns of ``instance`` set to a new value since it was loaded."""
     state = inspect(instance)
+    columns = state.mapper.column_attrs
     found = {}
-    for attribute in state.mapper.column_attrs:
-        added = state.attrs[attribute.key].history.added
-        if added:
-            found[attribute.key] = added[0]
+    for key in state.committed_state:  # the attributes set since loaded, changed or not
+        if key in columns:
+            added = state.attrs[key].history.added
+            if added:
+                found[key] = added[0]
     return found
 
 

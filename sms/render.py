@@ -11,9 +11,10 @@ import logging
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from questionnaires import Question, Questionnaire, replies
+from questionnaires import ByIdentity, Question, Questionnaire, replies
 from webapp.core import digits
 from webapp.outbox.segments import fits_sms, fits_ussd, is_gsm7
 
@@ -168,6 +169,17 @@ def group_fits(
     questions = list(questions)
     if len(questions) == 1:
         return True
+    return _remembered_fits(ByIdentity(q), tuple(question.code for question in questions), language, channel, notice,
+                            brief)
+
+
+@lru_cache(maxsize=8192)
+def _remembered_fits(same: ByIdentity, codes: tuple[str, ...], language: str, channel: str, notice: str | None,
+                     brief: bool) -> bool:
+    # Filling a group tries a text for each candidate, on every message, and the same groups
+    # come back in every screening: the verdict is kept per process.
+    q = same.q
+    questions = [q.question(code) for code in codes]
     if channel == "ussd":
         # A keypad types digits only: one digit per question, the same list for each.
         screen = group_variants(q, questions, language, ussd=True, brief=brief)[-1]
