@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 import questionnaires
 from questionnaires import AnswerError, Questionnaire, replies, screens
@@ -479,9 +479,17 @@ def finish(screening: Screening) -> questionnaires.Result:
     if questionnaires.next_question(q, answers, skip_unneeded=True) is not None and screening.channel == "web":
         raise ScreeningError("answers", "questions remain unanswered")
     kept = questionnaires.effective_answers(q, answers)
-    for answer in list(screening.answers):
-        if answer.code not in kept:
-            screening.answers.remove(answer)
+    known = screening.known_answers()
+    if known is not None:  # only the values were read (Screening.know_answers): prune by code
+        dropped = [code for code in known if code not in kept]
+        if dropped:
+            db.session.execute(delete(Answer).where(Answer.screening_id == screening.id, Answer.code.in_(dropped)))
+            for code in dropped:
+                del known[code]
+    else:
+        for answer in list(screening.answers):
+            if answer.code not in kept:
+                screening.answers.remove(answer)
     result = refresh_result(screening, q)
     if screening.status == "draft":
         screening.status = "complete"
