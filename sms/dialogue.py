@@ -13,7 +13,20 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Select, bindparam, delete, func, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import defer
 
@@ -194,42 +207,71 @@ _MINE = (
     SmsSession.training == bindparam("the_training"),
 )
 _TAKE_WRITE_LOCK = update(SmsSession).where(*_MINE).values(page=SmsSession.page)
+# The screening's answers as one JSON array of (code, value) pairs: the dialogue needs only
+# those, and building an object for every answer row cost more than the rest of the read
+# (Screening.know_answers). Per database, as each spells the aggregate.
+_ANSWER_PAIRS = {
+    "postgresql": func.json_agg(aggregate_order_by(func.json_build_array(Answer.code, Answer.value), Answer.id),
+                                type_=JSON),
+    "sqlite": func.json_group_array(func.json_array(Answer.code, Answer.value), type_=JSON),
+}
+
+
+def _answer_pairs(dialect: str):
+    return select(_ANSWER_PAIRS[dialect]).where(Answer.screening_id == Screening.id).scalar_subquery()
+
+
+# Whether the locked session row is the version this statement's snapshot saw. A statement
+# that waited for the lock gets the row as the other message left it, but the rows joined to
+# it (the screening, its answers) as they were before that message: then they are read again.
+_SEEN = SmsSession.__table__.alias("seen")
+_UNCHANGED_SINCE_SNAPSHOT = {
+    "postgresql": cast(literal_column("sms_sessions.xmin"), Text) == (
+        select(cast(literal_column("seen.xmin"), Text)).select_from(_SEEN).where(_SEEN.c.id == SmsSession.id)
+        .scalar_subquery()),
+    # SQLite: the write lock is taken before anything is read, so nothing can change after.
+    "sqlite": literal(True, Boolean),
+}
+
+
 # The encrypted phone numbers are left unread (a decryption each): the session was found
 # by the keyed hash of the very number it stores, so only whether it stores one is asked.
-_KNOWN_SESSION = (
-    select(
-        SmsSession,
-        User,
-        select(InboundMessage.reply).where(InboundMessage.message_sid == bindparam("message_sid")).scalar_subquery(),
-        SmsSession.phone.is_(None),
+def _known_session(dialect: str) -> Select:
+    return (
+        select(
+            SmsSession,
+            User,
+            select(InboundMessage.reply).where(InboundMessage.message_sid == bindparam("message_sid"))
+            .scalar_subquery(),
+            SmsSession.phone.is_(None),
+            Screening,
+            _answer_pairs(dialect),
+            _UNCHANGED_SINCE_SNAPSHOT[dialect],
+        )
+        .join(User, (User.phone_hash == SmsSession.phone_hash) & User.active.is_(True))
+        .outerjoin(Screening, Screening.id == SmsSession.screening_id)
+        .where(*_MINE)
+        .options(defer(SmsSession.phone), defer(User.phone))
+        .with_for_update(of=SmsSession)
+        .execution_options(populate_existing=True)
     )
-    .join(User, (User.phone_hash == SmsSession.phone_hash) & User.active.is_(True))
-    .where(*_MINE)
-    .options(defer(SmsSession.phone), defer(User.phone))
-    .with_for_update(of=SmsSession)
-    .execution_options(populate_existing=True)
-)
-# The screening, with its answers' codes and values as one JSON array: the dialogue needs
-# only those, and building an object for every answer row cost more than the rest of the
-# read (Screening.know_answers). Per database, as each spells the aggregate.
-def _screening_with_answers(pairs) -> Select:
-    values = select(pairs).where(Answer.screening_id == Screening.id).scalar_subquery()
-    return (select(Screening, values).where(Screening.id == bindparam("screening_id"))
+
+
+def _screening_with_answers(dialect: str) -> Select:
+    return (select(Screening, _answer_pairs(dialect)).where(Screening.id == bindparam("screening_id"))
             .execution_options(populate_existing=True))
 
 
-_SCREENING_WITH_ANSWERS = {
-    "postgresql": _screening_with_answers(func.json_agg(
-        aggregate_order_by(func.json_build_array(Answer.code, Answer.value), Answer.id), type_=JSON)),
-    "sqlite": _screening_with_answers(func.json_group_array(func.json_array(Answer.code, Answer.value), type_=JSON)),
-}
+_KNOWN_SESSION = {dialect: _known_session(dialect) for dialect in _ANSWER_PAIRS}
+_SCREENING_WITH_ANSWERS = {dialect: _screening_with_answers(dialect) for dialect in _ANSWER_PAIRS}
 
 
 def open_known_session(raw_phone: str | None, channel: str, *, training: bool = False,
                        message_sid: str | None = None) -> Opened | None:
-    """The session of a phone that has one, in one statement with its owner and the
-    de-duplication of ``message_sid``, then its screening and answers in a second (read
-    after the lock, so another message of this phone that committed meanwhile is seen).
+    """The session of a phone that has one, locked, in one statement with its owner, the
+    de-duplication of ``message_sid``, and its screening with the answers' values. When
+    another message of this phone committed while this one waited for the lock, the
+    screening and its answers are read again (the statement's own were from before it).
     None when the number is not a plain number, has no session yet on ``channel`` or no
     active owner: then :func:`identify` and :func:`open_session` take over.
 
@@ -246,20 +288,21 @@ def open_known_session(raw_phone: str | None, channel: str, *, training: bool = 
         # No row locks (SQLite): a write first takes the database write lock, which then
         # serialises the messages as the row lock does on PostgreSQL.
         db.session.execute(_TAKE_WRITE_LOCK, keys)
-    row = db.session.execute(_KNOWN_SESSION, dict(keys, message_sid=message_sid)).one_or_none()
+    row = db.session.execute(_KNOWN_SESSION[dialect], dict(keys, message_sid=message_sid)).one_or_none()
     if row is None:
         return None
-    session, user, previous_reply, no_phone = row
+    session, user, previous_reply, no_phone, screening, pairs, unchanged = row
     caller = Caller(user, phone_hash, e164, training)
     _owned_by(session, user)  # as _claimed, without reading the phone it stores
     if no_phone:
         session.phone = e164
-    screening = None
-    if previous_reply is None and session.screening_id is not None:  # a retry needs none
+    if previous_reply is not None or session.screening_id is None:  # a retry needs none
+        screening = None
+    elif not unchanged or screening is None or screening.id != session.screening_id:
         found = db.session.execute(_SCREENING_WITH_ANSWERS[dialect], {"screening_id": session.screening_id}).first()
-        if found is not None:
-            screening, pairs = found
-            screening.know_answers(pairs or [])
+        screening, pairs = found if found is not None else (None, None)
+    if screening is not None:
+        screening.know_answers(pairs or [])
     return Opened(session, caller, screening, previous_reply)
 
 
