@@ -102,3 +102,29 @@ def test_answers_given_together_are_stored_whole_or_not_at_all(app, db):
         stored = operations.record_answers(screening, {"U3": "yes", "age": "17"}, channel="sms")
         assert stored == {"U3": "yes", "age": 17}
         assert screening.answer_map() == {"consent": "yes", "U1": "no", "U2": "yes", "U3": "yes", "age": 17}
+
+
+def test_answers_read_as_values_give_way_to_the_rows_once_loaded(app, db):
+    """The SMS dialogue reads a screening's answers as values only (Screening.know_answers).
+    A new answer is stored beside them without loading the rows; once anything loads the
+    rows, they are what counts, also after they are expired again: values read earlier never
+    come back over a later change."""
+    make_user(app, "border")
+    place = operations.Context("post", post_code="POIPET")
+    with app.app_context():
+        border = database.session.scalar(select(User))
+        screening_id = operations.start_screening(screener=border, channel="sms", context=place).id
+        database.session.commit()
+    with app.app_context():
+        screening = database.session.get(Screening, screening_id)
+        screening.know_answers([["consent", "yes"]])
+        operations.record_answers(screening, {"U1": "no", "age": 15}, channel="sms")
+        assert "answers" not in screening.__dict__  # stored without loading the rows
+        assert screening.answer_map() == {"consent": "yes", "U1": "no", "age": 15}
+        database.session.flush()
+        assert {a.code for a in screening.answers} == {"consent", "U1", "age"}  # the rows now
+        next(a for a in screening.answers if a.code == "age").value = "16"  # a later change, on the rows
+        database.session.flush()
+        database.session.expire(screening, ["answers"])
+        assert screening.answer_map()["age"] == 16
+        database.session.commit()

@@ -5,7 +5,7 @@ import uuid as uuidlib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.types import EncryptedText, UTCDateTime, utcnow
@@ -88,18 +88,17 @@ class Screening(db.Model):
 
     # A reader that needs the answers' values, not their rows, may load just those (the
     # SMS dialogue does, on every message): ``know_answers`` keeps them on the instance, and
-    # they stand for the rows while the ``answers`` collection is not loaded. Loading it
-    # (any code that reads ``answers``) makes the rows the truth again.
+    # they stand for the rows until the ``answers`` collection is loaded (by any code that
+    # reads ``answers``): from then on the rows are the truth, even once expired again.
 
     def know_answers(self, pairs: list[list[str]]) -> None:
         """The stored answers' (code, value) pairs, read without their rows."""
-        self.__dict__["_known_answers"] = dict(pairs)
+        if "answers" not in self.__dict__:
+            self.__dict__["_known_answers"] = dict(pairs)
 
     def known_answers(self) -> dict[str, str] | None:
-        """The values given by ``know_answers`` (with those added since), while the rows
-        are not loaded; None otherwise."""
-        if "answers" in self.__dict__:  # the collection is loaded: it is the truth
-            return None
+        """The values given by ``know_answers`` (with those added since), until the rows
+        are loaded; None otherwise."""
         return self.__dict__.get("_known_answers")
 
     @property
@@ -108,6 +107,12 @@ class Screening(db.Model):
         engine's. The one rule for the result page, the SMS/USSD result and share texts,
         the referrals proposed and escalated, and the figures."""
         return self.confirmed_tier or self.tier
+
+
+@event.listens_for(Screening.answers, "init_collection")
+def _rows_loaded(screening: Screening, collection, adapter) -> None:
+    """The answers' rows are loaded (or a new collection made): values read before are older."""
+    screening.__dict__.pop("_known_answers", None)
 
 
 class Answer(db.Model):
