@@ -16,7 +16,7 @@ from typing import Any
 
 from questionnaires import ByIdentity, Question, Questionnaire, replies
 from webapp.core import digits
-from webapp.outbox.segments import fits_sms, fits_ussd, is_gsm7
+from webapp.outbox.segments import cost, fits_sms, fits_ussd, is_gsm7
 
 from . import messages
 
@@ -104,16 +104,20 @@ def answer_key(q: Questionnaire, question: Question, language: str, short: bool 
 
 def sms_prompt(q: Questionnaire, question: Question, language: str) -> str:
     """The question with its answer key, in one message within budget: the SMS text with
-    full labels if it fits, else shorter labels, else the shorter USSD wording."""
+    full labels if it fits, else shorter labels, else the shorter USSD wording. A yes/no
+    question takes the shorter wording and key where that saves a segment: they are the
+    ones its questions asked together show. Never the consent, nor a list of answers: what
+    the person is told, and the numbered choices, stay whole."""
     candidates = [
         (header, short)
         for header in (question.sms.get(language), question.ussd.get(language))
         for short in (False, True)
     ]
     texts = [f"{header}\n{answer_key(q, question, language, short)}" for header, short in candidates]
-    for text in texts:
-        if fits_sms(text, language):
-            return text
+    fitting = [text for text in texts if fits_sms(text, language)]
+    if fitting:
+        fewest = min(cost(text).segments for text in fitting) if question.is_indicator else cost(fitting[0]).segments
+        return next(text for text in fitting if cost(text).segments == fewest)
     # Tests render every shipped question within budget; an edited file that breaks it
     # costs an extra segment rather than the screener's reply.
     log.warning("question %s: no %s SMS prompt fits the budget", question.code, language)

@@ -123,14 +123,27 @@ def test_ussd_end_and_choose_screens_fit(language):
 
 
 @pytest.mark.parametrize("question", q.questions, ids=lambda question: question.code)
-def test_khmer_prompt_keeps_the_sms_wording_when_its_units_fit(question):
+def test_khmer_prompt_keeps_the_sms_wording_unless_a_shorter_one_saves_a_segment(question):
     """Counting segments as the carrier does (a Khmer cluster never split across parts) must
     not silently swap a question's SMS wording for the shorter USSD one: every question whose
-    SMS text and short answer key fit in 134 UTF-16 units also fits in 2 segments by cluster."""
+    SMS text and short answer key fit in 134 UTF-16 units also fits in 2 segments by cluster.
+    A yes/no question alone takes the shorter wording and key (those its grouped questions
+    show) only where that costs a segment less; the consent and the lists of answers never."""
     text = f"{question.sms.km}\n{render.answer_key(q, question, 'km', short=True)}"
     if cost(text).units > 134:
         pytest.skip("too long even by units: the renderer's fallback is by design")
-    assert render.sms_prompt(q, question, "km").startswith(question.sms.km + "\n")
+    prompt = render.sms_prompt(q, question, "km")
+    sms_wording = [f"{question.sms.km}\n{render.answer_key(q, question, 'km', short)}" for short in (False, True)]
+    if prompt.startswith(question.sms.km + "\n"):
+        return
+    assert question.is_indicator, prompt
+    assert cost(prompt).segments < min(cost(t).segments for t in sms_wording if fits_sms(t, "km")), prompt
+
+
+def test_a_yes_no_question_alone_costs_no_more_than_its_shortest_wording():
+    """X5 asked alone at the end: one segment (the short wording and key), not two."""
+    prompt = render.sms_prompt(q, q.question("X5"), "km")
+    assert prompt.startswith(q.question("X5").ussd.km + "\n") and cost(prompt).segments == 1
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
