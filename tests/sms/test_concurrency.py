@@ -80,11 +80,11 @@ def test_twenty_threads_answering_one_session_lose_and_double_nothing(channel_ap
 def test_a_message_that_waited_for_the_lock_reads_the_answers_committed_meanwhile(
         channel_app, channel_client, staff, live_server, database_url):
     """Another message of the phone commits while this one waits for the session lock: this
-    one must go on from the answer committed meanwhile, not ask it again. (The screening's
-    answers are read after the lock, in a statement of their own: read in the locking
-    statement's join they would be its snapshot's, from before the other message. An
-    experiment that merged the reads, with a check of the row's version, was measured and
-    not kept; this test keeps any such change honest.)"""
+    one must go on from the answer committed meanwhile, not ask it again. (The locking
+    statement also reads the screening and its answers, as its snapshot saw them, from
+    before the other message: sms.dialogue.open_known_session compares the locked row's
+    version with the snapshot's and reads them again when they differ. Without that check
+    this test fails.)"""
     if not database_url.startswith("postgresql"):
         pytest.skip("needs PostgreSQL row locks")
     post_sms(channel_client, "SCREEN")
