@@ -193,8 +193,9 @@ def write_turn(session: SmsSession, remembered: dict | None) -> bool:
     # (they are what was written); a screening's answers are read again if asked for.
     for name in changed:
         set_committed_value(session, name, values[name])
-    # An answer added on its own (Screening.know_answers) is in no loaded collection.
-    collections = {answer.screening for answer in answers if "screening" in answer.__dict__}
+    # An answer added on its own (Screening.know_answers) has its key and is in no loaded
+    # collection; one appended to a collection gets its key only at a flush.
+    collections = {answer.screening for answer in answers if answer.screening_id is None}
     for answer in answers:
         orm.expunge(answer)
     for screening in collections:

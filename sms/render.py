@@ -116,8 +116,8 @@ def sms_prompt(q: Questionnaire, question: Question, language: str) -> str:
     texts = [f"{header}\n{answer_key(q, question, language, short)}" for header, short in candidates]
     fitting = [text for text in texts if fits_sms(text, language)]
     if fitting:
-        fewest = min(cost(text).segments for text in fitting) if question.is_indicator else cost(fitting[0]).segments
-        return next(text for text in fitting if cost(text).segments == fewest)
+        # min keeps the first of equals: the fullest wording of those in the fewest segments.
+        return min(fitting, key=lambda text: cost(text).segments) if question.is_indicator else fitting[0]
     # Tests render every shipped question within budget; an edited file that breaks it
     # costs an extra segment rather than the screener's reply.
     log.warning("question %s: no %s SMS prompt fits the budget", question.code, language)

@@ -345,24 +345,19 @@ def _store(screening: Screening, code: str, canonical: Any, *, channel: str, ans
     caller's next flush (the SMS dialogue writes once per message) or commit. The stored
     result is the finished screening's (``finish``); nothing reads a draft's, so it is not
     recomputed per answer."""
-    stored = str(canonical)
+    stored, when = str(canonical), answered_at or utcnow()
     known = screening.known_answers()
     if known is not None and code not in known:
         # Only the answers' values were read (Screening.know_answers): a new answer is
         # added without loading the others' rows.
-        db.session.add(Answer(screening_id=screening.id, code=code, value=stored, channel=channel,
-                              answered_at=answered_at or utcnow()))
+        db.session.add(Answer(screening_id=screening.id, code=code, value=stored, channel=channel, answered_at=when))
         known[code] = stored
         return
     existing = next((a for a in screening.answers if a.code == code), None)
     if existing is None:
-        screening.answers.append(
-            Answer(code=code, value=stored, channel=channel, answered_at=answered_at or utcnow())
-        )
+        screening.answers.append(Answer(code=code, value=stored, channel=channel, answered_at=when))
     elif existing.value != stored:
-        existing.value = stored
-        existing.channel = channel
-        existing.answered_at = answered_at or utcnow()
+        existing.value, existing.channel, existing.answered_at = stored, channel, when
 
 
 def record_answers(
