@@ -15,7 +15,11 @@ What it does, all on 127.0.0.1:
    lifted for these phones); then, for as long again, at a paced rate (``--think``);
 3. serves a bare Flask app with one trivial endpoint the same way (bench/ceiling_app.py)
    and posts the same signed requests to it for as long: the ceiling;
-4. prints messages per second, p50/p95/p99 latency of each, and the ratio.
+4. then the database floor (bench/floor_app.py, skipped with ``--no-floor``): the same signed
+   requests to an endpoint that does only what a correct turn cannot avoid, one locked read,
+   the MessageSid stored, the session moved on and a commit, through SQLAlchemy Core on the
+   same database; what the app costs above that is our own code;
+5. prints messages per second, p50/p95/p99 latency of each, and the ratio.
 
 The phones wait for each reply before sending the next message (a closed loop): with P
 phones in flight, latency = P / throughput, so the latency target is also a throughput
@@ -209,8 +213,9 @@ def drive_screenings(url: str, phones: int, seconds: float, name: str, think: fl
     return phase, runs
 
 
-def drive_ceiling(url: str, phones: int, seconds: float) -> Phase:
-    """The same signed requests, as fast as the replies come, to the trivial endpoint."""
+def drive_ceiling(url: str, phones: int, seconds: float, name: str = "ceiling") -> Phase:
+    """The same signed requests, as fast as the replies come, to a trivial endpoint (the
+    ceiling, or the database floor of bench/floor_app.py)."""
     gateway = Gateway(url, auth_token=AUTH_TOKEN, public_base=PUBLIC_BASE, retries=3)
     results: list[list] = [[] for _ in range(phones)]
     barrier = threading.Barrier(phones + 1)
@@ -229,7 +234,7 @@ def drive_ceiling(url: str, phones: int, seconds: float) -> Phase:
     barrier.wait(timeout=60)
     for thread in threads:
         thread.join(timeout=seconds + 60)
-    phase = Phase("ceiling", time.monotonic() - started)
+    phase = Phase(name, time.monotonic() - started)
     for deliveries in results:
         for delivery in deliveries:
             if delivery.status == 200:
@@ -327,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=1.0,
                         help="a paced phase too: each phone waits this long on average after a reply "
                              "(default 1 s; a person takes 10 s or more; 0 skips the phase)")
+    parser.add_argument("--no-floor", dest="floor", action="store_false",
+                        help="skip the database floor phase (bench/floor_app.py)")
     parser.add_argument("--admin-url", default=os.environ.get("BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
                         help="a PostgreSQL URL allowed to CREATE DATABASE (default: postgres on 127.0.0.1:5432)")
     parser.add_argument("--profile", type=Path, help="record the workers with py-spy into this folder")
@@ -357,6 +364,15 @@ def main(argv: list[str] | None = None) -> int:
         with Gunicorn(ceiling_env, workers=args.workers, target="bench.ceiling_app:create()") as ceiling_server:
             drive_ceiling(ceiling_server.url, args.phones, min(args.warmup, 3.0) or 1.0)
             ceiling = drive_ceiling(ceiling_server.url, args.phones, args.seconds)
+        floor = None
+        if args.floor:
+            from bench import floor_app
+
+            floor_app.prepare(database_url)
+            floor_env = dict(ceiling_env, FLOOR_DATABASE_URL=database_url)
+            with Gunicorn(floor_env, workers=args.workers, target="bench.floor_app:create()") as floor_server:
+                drive_ceiling(floor_server.url, args.phones, min(args.warmup, 3.0) or 1.0, "floor")
+                floor = drive_ceiling(floor_server.url, args.phones, args.seconds, "floor")
     finally:
         drop_database(args.admin_url, database_url)
 
@@ -366,11 +382,18 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.seconds:.0f} s per phase; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
           f"(the phones run on this machine too)\n")
     print(app_phase.line())
-    print(ceiling.line())
     if paced is not None:
         print(paced.line())
         print(f"         (paced: each phone waits {args.think:g} s on average after a reply before the next message)")
+    print(ceiling.line())
+    if floor is not None:
+        print(floor.line())
+        print("         (floor: the same signed requests, each one locked read, two writes and a commit on "
+              "PostgreSQL, no ORM: bench/floor_app.py)")
     print(f"\nscreenings completed: {app_phase.screenings}; ratio to the ceiling: {ratio:.2f}")
+    if floor is not None and floor.rate:
+        print(f"ratio to the database floor: {app_phase.rate / floor.rate:.2f}; the floor's own ratio to the ceiling: "
+              f"{floor.rate / ceiling.rate:.2f}, p95 {floor.percentile(95):.1f} ms")
     p95 = app_phase.percentile(95)
     print(f"target p95 < {TARGET_P95_MS:.0f} ms: {'met' if p95 < TARGET_P95_MS else 'MISSED'} ({p95:.1f} ms); "
           f"target ratio >= {TARGET_RATIO:.2f}: {'met' if ratio >= TARGET_RATIO else 'MISSED'} ({ratio:.2f})")
@@ -383,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     # Every message handled once: one stored inbound per 200 reply in the measured phase.
     handled = after["inbound"] - before["inbound"]
     problems = []
-    for phase in (app_phase, paced):
+    for phase in (app_phase, paced, floor):
         if phase is not None and phase.failures:
             problems.append(f"{phase.failures} message(s) of the {phase.name} phase failed after retries")
     if handled != app_phase.messages:
