@@ -1,8 +1,9 @@
 """The database floor of bench/sms_load.py: the least a correct SMS turn can do, served by
 gunicorn exactly like the real app (same gunicorn.conf.py, same workers).
 
-One signed Twilio webhook per request, as the app receives it: the signature checked with
-the twilio library's RequestValidator, then one transaction on PostgreSQL through a
+One signed Twilio webhook per request, as the app receives it: the signature checked by the
+app's own check (``sms.views.twilio_signed``, the twilio library's RequestValidator), then
+one transaction on PostgreSQL through a
 SQLAlchemy Core engine with the app's pool settings (pre-ping): lock the phone's session row
 (``SELECT ... FOR UPDATE``), store the MessageSid (unique: the de-duplication) with the
 reply, move the session on, commit. No ORM, no questionnaire, no encryption, no templates.
@@ -17,9 +18,11 @@ import os
 
 from flask import Flask, Response, abort, request
 from sqlalchemy import create_engine, text
-from twilio.request_validator import RequestValidator
 
-REPLY = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>ok</Message></Response>'
+from bench.ceiling_app import REPLY
+from sms.views import twilio_signed
+from webapp.config import Config
+
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS floor_sessions (phone text PRIMARY KEY, page integer NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS floor_inbound (message_sid text PRIMARY KEY, phone text NOT NULL, reply text NOT NULL)",
@@ -40,16 +43,16 @@ def prepare(url: str) -> None:
 
 def create() -> Flask:
     app = Flask(__name__)
+    # What twilio_signed reads: the public address Twilio signed and the auth token.
+    app.config["APP_CONFIG"] = Config(public_base_url=os.environ["PUBLIC_BASE_URL"],
+                                      twilio_auth_token=os.environ["TWILIO_AUTH_TOKEN"])
     engine = create_engine(os.environ["FLOOR_DATABASE_URL"], pool_pre_ping=True)
-    validator = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
-    public_base = os.environ["PUBLIC_BASE_URL"].rstrip("/")
 
     @app.post("/sms/twilio")
     def reply():
-        form = request.form
-        if not validator.validate(public_base + request.full_path.rstrip("?"), form.to_dict(),
-                                  request.headers.get("X-Twilio-Signature", "")):
+        if not twilio_signed():
             abort(403)
+        form = request.form
         phone = form["From"]
         with engine.begin() as connection:
             if connection.execute(LOCK, {"phone": phone}).first() is None:
